@@ -1,0 +1,9 @@
+// The wirestack core: everything done per packet, over one linear memory.
+//
+// Runtime: built with AssemblyScript's "stub" runtime on purpose. The core allocates nothing from a
+// managed heap (descriptors, buffers and tables are slabs in the memory map, handles are integers),
+// so a collector would only add write barriers, pinning and a shadow stack to every hot path.
+// Exports take and return integers: handles, lengths, or negative drop reasons / errno values.
+export * from "./memory";
+export * from "./dropreason";
+export * from "./arena";

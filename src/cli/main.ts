@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `wirestack` command line: every command is listed by `wirestack --help` with one line each.
+import { Command } from "commander";
+import { registerBench } from "./bench.js";
+
+const program = new Command();
+program
+  .name("wirestack")
+  .description("The Linux network path as a WebAssembly engine: sk_buff, IPv4/TCP/UDP, sockets, epoll")
+  .showHelpAfterError();
+registerBench(program);
+
+await program.parseAsync(process.argv);
