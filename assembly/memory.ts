@@ -183,3 +183,8 @@ export const POOL_MAGIC: u32 = 16;
 // ---- ARENA: run-time sized tables, bump allocated, grows memory ----------------------------------
 export const ARENA_BASE: u32 = (POOL_STATE_OFFSET + POOL_STATE_SIZE + 0xffff) & ~0xffff;
 export const ARENA_ALIGN: u32 = 64;
+
+// ==== wire reprs: the parsed form of each header (assembly/wire/*.ts) ===============================
+// (wire section: layouts of ETH/ARP/IPV4/ICMP/UDP/TCP reprs go here)
+
+// ==== later regions (device rings, flow tables, epoll) are carved from the ARENA at run time ======

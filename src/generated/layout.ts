@@ -142,4 +142,10 @@ export interface WasmExports {
   arenaAlloc(size: number): number;
   arenaTop(): number;
   counterGet(index: number): bigint;
+  csumAdd(a: number, b: number): number;
+  csumPartial(ptr: number, len: number, sum: number): number;
+  csumFold(sum: number): number;
+  csumTcpudpNofold(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
+  csumTcpudpMagic(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
+  ipFastCsum(ptr: number, ihl: number): number;
 }
