@@ -43,7 +43,6 @@ import {
   TCP_MAX_WSCALE,
   TCP_MSS_DEFAULT,
   TCP_RTO_MAX,
-  TCP_TIMEOUT_INIT,
   TCP_TIMEWAIT_LEN,
   TCPOLEN_TSTAMP_ALIGNED,
   type TcpSysctl,
@@ -166,7 +165,6 @@ export class TcpSock {
   private segsSinceAck = 0;
   private ato = TCP_ATO_MIN;
   private lastRecv = 0;
-  private lastSend = 0;
   private probes = 0;
   // user side
   finQueued = false; // close()/shutdown(SHUT_WR) asked for a FIN
@@ -203,11 +201,6 @@ export class TcpSock {
   private tsNow(): number {
     // Linux tcp_time_stamp_ms plus the per-connection random offset (tcp_timestamps = 1).
     return (Math.floor(this.io.now() / MS) + this.tsOffset) >>> 0;
-  }
-
-  private setState(s: number): void {
-    this.state = s;
-    this.io.wake();
   }
 
   /** Bytes sent and not yet acknowledged, in sequence space (Linux tcp_packets_in_flight in bytes). */
