@@ -17,3 +17,4 @@ export * from "./wire/icmp";
 export * from "./wire/udp";
 export * from "./wire/tcp";
 export * from "./wire/frame";
+export * from "./ring";

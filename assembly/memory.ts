@@ -187,4 +187,17 @@ export const ARENA_ALIGN: u32 = 64;
 // ==== wire reprs: the parsed form of each header (assembly/wire/*.ts) ===============================
 // (wire section: layouts of ETH/ARP/IPV4/ICMP/UDP/TCP reprs go here)
 
-// ==== later regions (device rings, flow tables, epoll) are carved from the ARENA at run time ======
+// ==== device rings (assembly/ring.ts), carved from the ARENA =======================================
+//   RING (16 + 4 * size bytes)
+//   0      4      8      12     16
+//   +------+------+------+------+----------------------------+
+//   | head | tail | mask | drops| slots[size]: u32 skb handles|
+//   +------+------+------+------+----------------------------+
+//   head: next slot the producer fills; tail: next slot the consumer takes (both free-running u32).
+export const RING_HEAD: u32 = 0;
+export const RING_TAIL: u32 = 4;
+export const RING_MASK: u32 = 8;
+export const RING_DROPS: u32 = 12;
+export const RING_HDR_SIZE: u32 = 16;
+
+// ==== later regions (flow tables, epoll) are carved from the ARENA at run time ===================

@@ -95,6 +95,11 @@ export const POOL_ARENA_TOP = 12;
 export const POOL_MAGIC = 16;
 export const ARENA_BASE = 37224448;
 export const ARENA_ALIGN = 64;
+export const RING_HEAD = 0;
+export const RING_TAIL = 4;
+export const RING_MASK = 8;
+export const RING_DROPS = 12;
+export const RING_HDR_SIZE = 16;
 export const DROP_NOT_DROPPED_YET = 0;
 export const DROP_NOT_SPECIFIED = 1;
 export const DROP_PKT_TOO_SMALL = 2;
@@ -148,4 +153,8 @@ export interface WasmExports {
   csumTcpudpNofold(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
   csumTcpudpMagic(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
   ipFastCsum(ptr: number, ihl: number): number;
+  ringCreate(size: number): number;
+  ringPush(r: number, skb: number): number;
+  ringPop(r: number): number;
+  ringCount(r: number): number;
 }

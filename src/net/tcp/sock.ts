@@ -164,7 +164,8 @@ export class TcpSock {
   private pendingAck = false;
   private segsSinceAck = 0;
   private ato = TCP_ATO_MIN;
-  private lastRecv = 0;
+  lastRecv = 0; // ns of the last segment received (ss -i lastrcv, keepalive idle)
+  lastSend = 0; // ns of the last segment sent (ss -i lastsnd, slow start after idle)
   private probes = 0;
   // user side
   finQueued = false; // close()/shutdown(SHUT_WR) asked for a FIN
