@@ -39,7 +39,7 @@ export class RoutingTable {
 
   /** Longest-prefix match (Linux fib_lookup). */
   lookup(daddr: number): Route | undefined {
-    for (const r of this.routes) if (((daddr & prefixMask(r.prefix)) >>> 0) === r.dst) return r;
+    for (const r of this.routes) if ((daddr & prefixMask(r.prefix)) >>> 0 === r.dst) return r;
     return undefined;
   }
 
