@@ -58,9 +58,9 @@ function queuedLenChanged(skb: u32, delta: i32): void {
   if (q != 0) store<u32>(q + SKBQ_BYTES, <u32>(<i32>load<u32>(q + SKBQ_BYTES) + delta));
 }
 
-// One load and a branch when the skb is on no queue.
+// One load and a branch when the skb is on no queue (or the length did not change).
 @inline function lenChanged(skb: u32, delta: i32): void {
-  if (load<u32>(skb + SKB_LIST) != 0) queuedLenChanged(skb, delta);
+  if (delta != 0 && load<u32>(skb + SKB_LIST) != 0) queuedLenChanged(skb, delta);
 }
 
 // ---- pools --------------------------------------------------------------------------------------
