@@ -1,11 +1,17 @@
 // Memory setup and the arena: a bump allocator for tables sized at run time (rings, flow tables,
 // epoll entries). Tables live until the engine is dropped; the arena never frees.
 import {
-  ARENA_ALIGN, ARENA_BASE, CNT_ARENA_FAIL, COUNTERS_OFFSET, COUNTER_SIZE, MAP_BASE, PAGE_SIZE,
-  POOL_ARENA_TOP, POOL_MAGIC, POOL_STATE_OFFSET,
+  ARENA_ALIGN, ARENA_BASE, BUF2K_COUNT, BUF2K_FREE_OFFSET, BUF2K_REF_OFFSET, BUF64K_COUNT,
+  BUF64K_FREE_OFFSET, BUF64K_REF_OFFSET, CNT_ARENA_FAIL, COUNTERS_OFFSET, COUNTER_SIZE, MAP_BASE,
+  PAGE_SIZE, POOL_ARENA_TOP, POOL_BUF2K_TOP, POOL_BUF64K_TOP, POOL_MAGIC, POOL_SKBQ_GEN,
+  POOL_SKB_TOP, POOL_STATE_OFFSET, SKBF_FREED, SKB_COUNT, SKB_DESC_OFFSET, SKB_FLAGS, SKB_FREE_OFFSET,
+  SKB_SIZE,
 } from "./memory";
 
 const INIT_MAGIC: u32 = 0x5753_4b31; // "WSK1"
+// First sk_buff_head generation: far from small integers, so that a stale queue label read against
+// memory that is no longer a queue head cannot match by accident (assembly/skbqueue.ts).
+const SKBQ_GEN_START: u64 = 0x534b_4251_0000_0000; // "SKBQ" << 32
 
 // Linux-style counter bump; counters are u64 so /proc figures never wrap in a long benchmark.
 @inline export function countInc(index: u32): void {
@@ -34,9 +40,34 @@ export function coreInit(): i32 {
   if (<usize>__heap_base > <usize>MAP_BASE) return -1;
   if (!ensureMemory(<usize>ARENA_BASE)) return -2;
   if (load<u32>(POOL_STATE_OFFSET + POOL_MAGIC) == INIT_MAGIC) return 0;
+  poolsInit();
   store<u32>(POOL_STATE_OFFSET + POOL_ARENA_TOP, ARENA_BASE);
   store<u32>(POOL_STATE_OFFSET + POOL_MAGIC, INIT_MAGIC);
   return 0;
+}
+
+/**
+ * Fills the free stacks so that every descriptor and buffer is free, lowest first to be popped (runs
+ * are reproducible), marks every descriptor SKBF_FREED and zeroes the datarefs.
+ */
+function poolsInit(): void {
+  for (let i: u32 = 0; i < SKB_COUNT; i++) {
+    const skb = SKB_DESC_OFFSET + (SKB_COUNT - 1 - i) * SKB_SIZE;
+    store<u32>(SKB_FREE_OFFSET + i * 4, skb);
+    store<u8>(skb + SKB_FLAGS, <u8>SKBF_FREED);
+  }
+  for (let i: u32 = 0; i < BUF2K_COUNT; i++) {
+    store<u32>(BUF2K_FREE_OFFSET + i * 4, BUF2K_COUNT - 1 - i);
+    store<u32>(BUF2K_REF_OFFSET + i * 4, 0);
+  }
+  for (let i: u32 = 0; i < BUF64K_COUNT; i++) {
+    store<u32>(BUF64K_FREE_OFFSET + i * 4, BUF64K_COUNT - 1 - i);
+    store<u32>(BUF64K_REF_OFFSET + i * 4, 0);
+  }
+  store<u32>(POOL_STATE_OFFSET + POOL_SKB_TOP, SKB_COUNT);
+  store<u32>(POOL_STATE_OFFSET + POOL_BUF2K_TOP, BUF2K_COUNT);
+  store<u32>(POOL_STATE_OFFSET + POOL_BUF64K_TOP, BUF64K_COUNT);
+  store<u64>(POOL_STATE_OFFSET + POOL_SKBQ_GEN, SKBQ_GEN_START);
 }
 
 /** Bump-allocates `size` bytes (aligned to ARENA_ALIGN, zeroed). Returns 0 when memory cannot grow. */

@@ -96,15 +96,21 @@ export const FRAME_OUT_SIZE: u32 = FRAME_OUT_MAX * FRAME_SIZE;
 //   +------+------+------+------+------+------+------+------+------+---+---+------+------+
 //   | next | prev | head | end  | data | tail | mac  | net  | tran |cls|flg| users| bufIx|
 //   +------+------+------+------+------+------+------+------+------+---+---+------+------+
-//   40     44     48            56     60     62  63  64                     112    116  128
-//   +------+------+-------------+------+------+---+---+----------------------+------+-----+
-//   |  sk  | dev  | tstamp u64  | hash | proto|pt |sum| cb[48] (TCP_SKB_CB)  | list | --- |
-//   +------+------+-------------+------+------+---+---+----------------------+------+-----+
+//   40     44     48            56     60     62  63  64                     112    116    120        128
+//   +------+------+-------------+------+------+---+---+----------------------+------+------+----------+
+//   |  sk  | dev  | tstamp u64  | hash | proto|pt |sum| cb[48] (TCP_SKB_CB)  | list | ---- | listGen  |
+//   +------+------+-------------+------+------+---+---+----------------------+------+------+----------+
 //   next/prev: sk_buff_head links (a queue head is laid out like the first 8 bytes of a descriptor).
-//   head: absolute address of the data buffer; end/data/tail: offsets from head.
-//   mac/net/tran: header offsets from head (u16, SKB_HDR_UNSET when not set).
+//   head: absolute address of the data buffer; end/data/tail: u32 offsets from head (end = buffer size).
+//   mac/net/tran: header offsets from head (u16, SKB_HDR_UNSET when not set; as Linux, a header mark
+//     cannot sit at offset 0xffff or beyond).
+//   cls/bufIx: the buffer's pool (BUF_CLASS_*) and index in it, so free finds its dataref.
 //   users: descriptor references (skb_get); the buffer's own count is the pool's dataref.
-//   list: the sk_buff_head this skb is on (0 when on none), so unlink is checked.
+//   list/listGen: the sk_buff_head this skb was linked on and that queue's generation at the time
+//     (list = 0 when on none). Linux dropped skb->list; we keep it so unlink and free are checked.
+//     The label is exact unless the queue has since been spliced away (a splice bumps the source
+//     queue's generation instead of relabelling every skb, to stay O(1)); assembly/skbqueue.ts
+//     repairs a stale label lazily when it is needed.
 export const SKB_SIZE: u32 = 128;
 export const SKB_NEXT: u32 = 0;
 export const SKB_PREV: u32 = 4;
@@ -129,20 +135,28 @@ export const SKB_IP_SUMMED: u32 = 63; // u8 CHECKSUM_NONE / UNNECESSARY / COMPLE
 export const SKB_CB: u32 = 64;
 export const SKB_CB_SIZE: u32 = 48;
 export const SKB_LIST: u32 = 112;
+export const SKB_LIST_GEN: u32 = 120; // u64
 export const SKB_HDR_UNSET: u32 = 0xffff;
-export const SKBF_CLONED: u32 = 1;
+export const SKBF_CLONED: u32 = 1; // Linux skb->cloned: the data buffer is (or was) shared with a clone
 export const SKBF_FREED: u32 = 0x80; // set while the descriptor sits on the free stack
 
-//   sk_buff_head (16 bytes): a circular list whose head is its own sentinel, as in Linux.
-//   0      4      8      12     16
-//   +------+------+------+------+
-//   | next | prev | qlen | bytes|
-//   +------+------+------+------+
-export const SKBQ_SIZE: u32 = 16;
+//   sk_buff_head (24 bytes): a circular list whose head is its own sentinel, as in Linux.
+//   0      4      8      12     16            24
+//   +------+------+------+------+-------------+
+//   | next | prev | qlen | bytes|  gen (u64)  |
+//   +------+------+------+------+-------------+
+//   next/prev sit where a descriptor keeps them, so link code treats head and skb alike.
+//   qlen: skbs on the queue (Linux qlen). bytes: sum of skbLen over them (Linux keeps no such sum;
+//     we keep it for rx_queue/tx_queue reporting). It stays exact when a queued skb changes length.
+//   gen: a value from the global queue generation (POOL_SKBQ_GEN), renewed by init and by a splice
+//     out of this queue; an skb whose listGen equals its list's gen is certainly on that list.
+//   A queue head may live anywhere in memory except inside the descriptor slab.
+export const SKBQ_SIZE: u32 = 24;
 export const SKBQ_NEXT: u32 = 0;
 export const SKBQ_PREV: u32 = 4;
 export const SKBQ_QLEN: u32 = 8;
 export const SKBQ_BYTES: u32 = 12;
+export const SKBQ_GEN: u32 = 16; // u64
 
 export const SKB_COUNT: u32 = 16384;
 export const SKB_DESC_OFFSET: u32 = FRAME_OUT_OFFSET + FRAME_OUT_SIZE;
@@ -171,14 +185,19 @@ export const BUF2K_REF_OFFSET: u32 = BUF2K_FREE_OFFSET + BUF2K_COUNT * 4;
 export const BUF64K_FREE_OFFSET: u32 = BUF2K_REF_OFFSET + BUF2K_COUNT * 4;
 export const BUF64K_REF_OFFSET: u32 = BUF64K_FREE_OFFSET + BUF64K_COUNT * 4;
 export const POOL_STATE_OFFSET: u32 = BUF64K_REF_OFFSET + BUF64K_COUNT * 4;
-// POOL_STATE: u32 words: free-stack tops and in-use counts for each pool.
-//   0 skbFreeTop | 4 buf2kFreeTop | 8 buf64kFreeTop | 12 arenaTop | 16 initialised magic
+// Free stacks hold u32 entries, entries [0, top) free; a pop takes entry top-1. The descriptor stack
+// holds descriptor addresses, the buffer stacks hold buffer indices (the index into *_REF as well).
+// A pool's in-use count is its COUNT minus its top.
+// POOL_STATE: u32 words, then the u64 queue generation.
+//   0 skbFreeTop | 4 buf2kFreeTop | 8 buf64kFreeTop | 12 arenaTop | 16 initialised magic | 20 ---
+//   24 skbqGen (u64): last generation handed to an sk_buff_head (assembly/skbqueue.ts)
 export const POOL_STATE_SIZE: u32 = 64;
 export const POOL_SKB_TOP: u32 = 0;
 export const POOL_BUF2K_TOP: u32 = 4;
 export const POOL_BUF64K_TOP: u32 = 8;
 export const POOL_ARENA_TOP: u32 = 12;
 export const POOL_MAGIC: u32 = 16;
+export const POOL_SKBQ_GEN: u32 = 24; // u64
 
 // ---- ARENA: run-time sized tables, bump allocated, grows memory ----------------------------------
 export const ARENA_BASE: u32 = (POOL_STATE_OFFSET + POOL_STATE_SIZE + 0xffff) & ~0xffff;
