@@ -136,6 +136,7 @@ export const DROP_DEV_READY = 29;
 export const DROP_SOCKET_FILTER = 30;
 export const DROP_ICMP_INVALID = 31;
 export const DROP_REASON_MAX = 32;
+export const CSUM_SIMD_MIN = 48;
 
 /** Linux drop-reason names (SKB_DROP_REASON_<name>), indexed by reason. */
 export const DROP_REASON_NAMES: readonly string[] = ["NOT_DROPPED_YET","NOT_SPECIFIED","PKT_TOO_SMALL","UNHANDLED_PROTO","OTHERHOST","MAC_INVALID","IP_INHDR","IP_CSUM","IP_INADDRERRORS","IP_NOPROTO","IP_FRAGMENT","IP_TTL","TCP_CSUM","UDP_CSUM","ICMP_CSUM","TCP_HDR","ARP_INVALID","NO_SOCKET","SOCKET_RCVBUFF","TCP_FLAGS","TCP_OLD_SEQUENCE","TCP_INVALID_SEQUENCE","TCP_OVERWINDOW","TCP_RESET","NOMEM","FULL_RING","NEIGH_FAILED","NEIGH_QUEUEFULL","IP_OUTNOROUTES","DEV_READY","SOCKET_FILTER","ICMP_INVALID"];
@@ -151,11 +152,18 @@ export interface WasmExports {
   arenaTop(): number;
   counterGet(index: number): bigint;
   csumAdd(a: number, b: number): number;
-  csumPartial(ptr: number, len: number, sum: number): number;
+  csumSub(a: number, b: number): number;
   csumFold(sum: number): number;
+  csumPartial(ptr: number, len: number, sum: number): number;
+  csumPartialScalar(ptr: number, len: number, sum: number): number;
+  csumPartialSimd(ptr: number, len: number, sum: number): number;
+  csumBlockAdd(csum: number, csum2: number, offset: number): number;
+  csumBlockSub(csum: number, csum2: number, offset: number): number;
   csumTcpudpNofold(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
   csumTcpudpMagic(saddr: number, daddr: number, len: number, proto: number, sum: number): number;
   ipFastCsum(ptr: number, ihl: number): number;
+  csumReplace2(check: number, old16: number, new16: number): number;
+  csumReplace4(check: number, old32: number, new32: number): number;
   skbInSlab(p: number): number;
   skbIsLive(skb: number): number;
   skbInUse(): number;
