@@ -57,7 +57,8 @@ export const STAGING_SIZE: u32 = 256 * 1024;
 //   +-----------------------+------+-----------------------+----------------------------------+
 //   reason: 0 when the frame is well formed, else a drop reason (assembly/dropreason.ts).
 //   flags: FRAMEF_*. FRAMEF_ETH / ARP / IPV4 / TCP / UDP / ICMP say which reprs hold a header's fields
-//     (the header's fixed part was in the frame; its checks may still have failed: see reason).
+//     (the header's fixed part was in the frame; its checks may still have failed: see reason). The
+//     bytes of a repr not flagged present are not written: they hold whatever was there before.
 //   len: the bytes handed to the parser. l3off / l4off: where the L3 / L4 headers start (0 until reached).
 //   poff / plen: the bytes after the deepest header that passed every check, bounded by the length
 //     that layer declares (IPv4 total length, UDP length), so Ethernet padding never counts as payload.
