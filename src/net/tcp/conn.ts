@@ -1,0 +1,283 @@
+// One TCP connection's buffers in linear memory around the pure state machine (TcpSock):
+//   - the receive queue: skbs whose data is exactly the in-order payload (headers pulled), read by
+//     recv() with a copy, or peeked;
+//   - the write queue: skbs holding the bytes the user queued, from snd_una on (Linux
+//     sk_write_queue). Transmission clones the skb that holds a segment and pushes headers into its
+//     headroom; when that skb is still cloned by an earlier transmission in flight, it copies instead
+//     (Linux tcp_transmit_skb: skb_cloned -> pskb_copy), so the in-flight frame's headers stay intact.
+import type { Core } from "../../core/wasm.js";
+import { DROP_NOT_SPECIFIED } from "../../generated/layout.js";
+import type { TcpOutSeg } from "./segment.js";
+import { type TcpConfig, TcpSock, type TimerLike } from "./sock.js";
+import { MAX_TCP_HEADER } from "./sysctl.js";
+
+/** What a connection needs from the protocol around it. */
+export interface ConnHost {
+  core: Core;
+  now(): number;
+  timer(fn: () => void): TimerLike;
+  /** Push the TCP/IP headers for `seg` onto `skb` (payload only, or empty) and send it. */
+  transmit(conn: TcpConn, seg: TcpOutSeg, skb: number): void;
+  /** The connection ended (TCP_CLOSE): unhash it. */
+  unhash(conn: TcpConn): void;
+}
+
+export class TcpConn {
+  readonly sk: TcpSock;
+  private rcvQ: number[] = []; // skb handles, data = payload
+  rcvBytes = 0;
+  private sndQ: number[] = []; // skb handles, data = unacknowledged payload (from snd_una)
+  sndBytes = 0;
+  private held = new Set<number>();
+  /** Called on every readiness change (the socket layer wakes its wait queue). */
+  onWake: () => void = () => {};
+  /** Called when a child connection completes its handshake (listener's accept queue). */
+  onEstablished: (() => void) | undefined;
+  /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
+  onDestroy: () => void = () => {};
+  destroyed = false;
+  rcvbuf: number;
+  sndbuf: number;
+
+  constructor(
+    readonly host: ConnHost,
+    public laddr: number,
+    public lport: number,
+    public raddr: number,
+    public rport: number,
+    cfg: TcpConfig,
+    sndbuf: number,
+  ) {
+    this.rcvbuf = cfg.rcvbuf;
+    this.sndbuf = sndbuf;
+    this.sk = new TcpSock(
+      {
+        now: () => host.now(),
+        timer: (fn) => host.timer(fn),
+        output: (seg) => this.output(seg),
+        rcvQueue: (payload, skip, len) => this.rcvQueue(payload as number, skip, len),
+        hold: (payload) => this.held.add(payload as number),
+        release: (payload) => this.release(payload as number),
+        sndAcked: (n) => this.sndAcked(n),
+        sndBuffered: () => this.sndBytes,
+        rcvSpace: () => this.rcvbuf - this.rcvBytes,
+        wake: () => this.onWake(),
+        destroy: () => this.destroy(),
+        established: () => this.onEstablished?.(),
+      },
+      cfg,
+    );
+  }
+
+  private get x() {
+    return this.host.core.x;
+  }
+
+  // ---- receive side ---------------------------------------------------------------------------
+
+  /** The machine accepted bytes [skip, skip+len) of an inbound segment's payload skb. */
+  private rcvQueue(skb: number, skip: number, len: number): void {
+    const x = this.x;
+    // The same skb may be queued once only; a held (out-of-order) skb is queued by reference.
+    const q = this.held.has(skb) ? x.skbClone(skb) : skb;
+    if (q === 0) return;
+    if (q === skb) this.taken.add(skb);
+    if (skip > 0) x.skbPull(q, skip);
+    if (x.skbLen(q) > len) x.skbTrim(q, len);
+    this.rcvQ.push(q);
+    this.rcvBytes += len;
+  }
+
+  /** skbs the machine kept (queued or held) during the current input call. */
+  readonly taken = new Set<number>();
+
+  private release(skb: number): void {
+    if (this.held.delete(skb)) this.x.consumeSkb(skb);
+  }
+
+  /** Whether the input path must still free `skb` after TcpSock.input returned. */
+  owns(skb: number): boolean {
+    return this.taken.has(skb) || this.held.has(skb);
+  }
+
+  /**
+   * Copy up to `dst.length` bytes out of the receive queue (tcp_recvmsg). With `peek`, nothing is
+   * consumed. Returns the number of bytes copied.
+   */
+  read(dst: Uint8Array, peek: boolean): number {
+    const x = this.x;
+    let n = 0;
+    let i = 0;
+    while (n < dst.length && i < this.rcvQ.length) {
+      const skb = this.rcvQ[i];
+      const len = x.skbLen(skb);
+      const take = Math.min(len, dst.length - n);
+      const at = x.skbDataPtr(skb);
+      dst.set(this.host.core.u8.subarray(at, at + take), n);
+      n += take;
+      if (peek) {
+        i++;
+        continue;
+      }
+      if (take === len) {
+        this.rcvQ.shift();
+        x.consumeSkb(skb);
+      } else {
+        x.skbPull(skb, take);
+      }
+    }
+    if (!peek && n > 0) {
+      this.rcvBytes -= n;
+      this.sk.onReadDrained();
+    }
+    return n;
+  }
+
+  // ---- send side ------------------------------------------------------------------------------
+
+  /** Bytes the user may still queue (Linux sk_stream_wspace: sndbuf - wmem_queued). */
+  sndSpace(): number {
+    return Math.max(0, this.sndbuf - this.sndBytes);
+  }
+
+  /**
+   * Append user bytes to the write queue (tcp_sendmsg_locked): fill the tail skb up to one MSS,
+   * then new skbs with MAX_TCP_HEADER of headroom. Returns the bytes queued (may be fewer than asked
+   * when the send buffer or the skb pools run out).
+   */
+  append(src: Uint8Array): number {
+    const x = this.x;
+    const core = this.host.core;
+    const mss = this.sk.mssCache;
+    let off = 0;
+    while (off < src.length && this.sndBytes < this.sndbuf) {
+      const room = Math.min(src.length - off, this.sndbuf - this.sndBytes);
+      let tail = this.sndQ.length ? this.sndQ[this.sndQ.length - 1] : 0;
+      let fits = tail ? Math.min(mss - x.skbLen(tail), x.skbTailroom(tail)) : 0;
+      // never append into an skb that a transmission still shares
+      if (tail && (fits <= 0 || x.skbCloned(tail) || this.tailSent(tail))) fits = 0;
+      if (fits <= 0) {
+        tail = x.allocSkb(MAX_TCP_HEADER + mss);
+        if (tail === 0) break;
+        x.skbReserve(tail, MAX_TCP_HEADER);
+        this.sndQ.push(tail);
+        fits = mss;
+      }
+      const n = Math.min(fits, room);
+      const at = x.skbPut(tail, n);
+      core.u8.set(src.subarray(off, off + n), at);
+      off += n;
+      this.sndBytes += n;
+    }
+    this.sk.writeSeq = (this.sk.writeSeq + off) >>> 0;
+    return off;
+  }
+
+  /** True when bytes of `skb` have already been transmitted (appending would change a sent segment). */
+  private tailSent(skb: number): boolean {
+    const sentBytes = (this.sk.sndNxt - this.sk.sndUna) >>> 0;
+    let before = 0;
+    for (const s of this.sndQ) {
+      if (s === skb) return sentBytes > before;
+      before += this.x.skbLen(s);
+    }
+    return false;
+  }
+
+  private sndAcked(n: number): void {
+    const x = this.x;
+    this.sndBytes -= n;
+    while (n > 0 && this.sndQ.length) {
+      const skb = this.sndQ[0];
+      const len = x.skbLen(skb);
+      if (len <= n) {
+        n -= len;
+        this.sndQ.shift();
+        x.consumeSkb(skb);
+      } else {
+        x.skbPull(skb, n); // Linux tcp_trim_head
+        n = 0;
+      }
+    }
+  }
+
+  /** Build the skb for an outbound segment and hand it to the protocol (tcp_transmit_skb). */
+  private output(seg: TcpOutSeg): void {
+    const x = this.x;
+    let skb = 0;
+    if (seg.dataLen === 0) {
+      skb = x.allocSkb(MAX_TCP_HEADER);
+      if (skb === 0) return; // no memory: the retransmit timer will try again
+      x.skbReserve(skb, MAX_TCP_HEADER);
+    } else {
+      // Find the skb that starts at dataOff and holds exactly dataLen bytes: clone it (or copy it
+      // when an earlier clone is still in flight). Anything else is gathered into a new skb.
+      let pos = 0;
+      for (const s of this.sndQ) {
+        const len = x.skbLen(s);
+        if (pos === seg.dataOff && len === seg.dataLen && x.skbHeadroom(s) >= MAX_TCP_HEADER) {
+          skb = x.skbCloned(s) ? x.skbCopy(s) : x.skbClone(s);
+          break;
+        }
+        if (pos > seg.dataOff) break;
+        pos += len;
+      }
+      if (skb === 0) skb = this.gather(seg.dataOff, seg.dataLen);
+      if (skb === 0) return;
+    }
+    this.host.transmit(this, seg, skb);
+  }
+
+  /** Copy send-queue bytes [off, off+len) into a fresh skb with headroom. */
+  private gather(off: number, len: number): number {
+    const x = this.x;
+    const core = this.host.core;
+    const skb = x.allocSkb(MAX_TCP_HEADER + len);
+    if (skb === 0) return 0;
+    x.skbReserve(skb, MAX_TCP_HEADER);
+    let dst = x.skbPut(skb, len);
+    let skip = off;
+    let left = len;
+    for (const s of this.sndQ) {
+      if (left === 0) break;
+      const slen = x.skbLen(s);
+      if (skip >= slen) {
+        skip -= slen;
+        continue;
+      }
+      const n = Math.min(slen - skip, left);
+      const at = x.skbDataPtr(s) + skip;
+      core.u8.copyWithin(dst, at, at + n);
+      dst += n;
+      left -= n;
+      skip = 0;
+    }
+    return skb;
+  }
+
+  // ---- teardown -------------------------------------------------------------------------------
+
+  private destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.host.unhash(this);
+    this.onDestroy();
+  }
+
+  /** Free every buffer the connection holds (after it is gone and nobody will read). */
+  purge(): void {
+    const x = this.x;
+    for (const s of this.rcvQ) x.kfreeSkb(s, DROP_NOT_SPECIFIED);
+    for (const s of this.sndQ) x.consumeSkb(s);
+    for (const s of this.held) x.consumeSkb(s);
+    this.rcvQ = [];
+    this.sndQ = [];
+    this.held.clear();
+    this.rcvBytes = 0;
+    this.sndBytes = 0;
+  }
+
+  get rcvQueueLen(): number {
+    return this.rcvQ.length;
+  }
+}

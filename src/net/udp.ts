@@ -1,0 +1,169 @@
+// UDP for one host (Linux net/ipv4/udp.c): bound sockets, demux by Linux's scoring (connected and
+// exact-address matches beat wildcards, __udp4_lib_lookup / compute_score), datagram receive queues
+// of skbs with receive-buffer accounting (overflow dropped: RcvbufErrors), ICMP port unreachable for
+// datagrams nobody wants (NoPorts), and ICMP errors reported on connected sockets as ECONNREFUSED.
+import * as L from "../generated/layout.js";
+import type { BindOwner } from "./bind.js";
+import { BindTable } from "./bind.js";
+import { pushUdpHeader } from "./emit.js";
+import type { RxFrame } from "./frame.js";
+import { IPPROTO_UDP, type NetStack } from "./stack.js";
+
+const UDP_HEADROOM = 128;
+/** Linux charges each queued datagram its skb truesize; we charge payload + this overhead. */
+export const UDP_SKB_OVERHEAD = 256;
+
+export interface Datagram {
+  skb: number;
+  from: number;
+  fromPort: number;
+  len: number;
+}
+
+/** One UDP socket's protocol state (struct udp_sock). */
+export class UdpSock {
+  laddr = 0;
+  lport = 0;
+  raddr = 0;
+  rport = 0;
+  connected = false;
+  rcvQ: Datagram[] = [];
+  rcvMem = 0;
+  rcvbuf = 212992; // net.core.rmem_default
+  sndbuf = 212992; // net.core.wmem_default
+  err: "ECONNREFUSED" | "EHOSTUNREACH" | "ENETUNREACH" | undefined;
+  owner: BindOwner | undefined;
+  drops = 0;
+  onWake: () => void = () => {};
+
+  /** Score a datagram to (daddr, dport) from (saddr, sport) as Linux compute_score; -1 = no match. */
+  score(saddr: number, sport: number, daddr: number, dport: number): number {
+    if (this.lport !== dport) return -1;
+    let s = 0;
+    if (this.laddr !== 0) {
+      if (this.laddr !== daddr) return -1;
+      s += 4;
+    }
+    if (this.connected) {
+      if (this.raddr !== saddr || this.rport !== sport) return -1;
+      s += 8;
+    }
+    return s;
+  }
+}
+
+export class UdpProto {
+  readonly socks = new Map<number, UdpSock[]>();
+  readonly bind = new BindTable();
+
+  constructor(readonly net: NetStack) {}
+
+  hash(sk: UdpSock): void {
+    const l = this.socks.get(sk.lport);
+    if (l) l.push(sk);
+    else this.socks.set(sk.lport, [sk]);
+  }
+
+  unhash(sk: UdpSock): void {
+    const l = this.socks.get(sk.lport);
+    if (!l) return;
+    const i = l.indexOf(sk);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.socks.delete(sk.lport);
+  }
+
+  lookup(saddr: number, sport: number, daddr: number, dport: number): UdpSock | undefined {
+    let best: UdpSock | undefined;
+    let bestScore = -1;
+    for (const sk of this.socks.get(dport) ?? []) {
+      const s = sk.score(saddr, sport, daddr, dport);
+      if (s > bestScore) {
+        best = sk;
+        bestScore = s;
+      }
+    }
+    return best;
+  }
+
+  /** udp_rcv: the skb is pulled to the UDP payload. Takes ownership. */
+  rcv(skb: number, f: RxFrame): void {
+    const x = this.net.core.x;
+    const s = this.net.snmp;
+    const sk = this.lookup(f.ipSaddr, f.sport, f.ipDaddr, f.dport);
+    if (!sk) {
+      s.inc("Udp", "NoPorts");
+      this.net.sendIcmpError(skb, f, 3, 3); // port unreachable
+      x.kfreeSkb(skb, L.DROP_NO_SOCKET);
+      return;
+    }
+    const len = x.skbLen(skb);
+    // Linux __udp_enqueue_schedule_skb: drop when rmem would exceed the receive buffer.
+    if (sk.rcvMem + len + UDP_SKB_OVERHEAD > sk.rcvbuf && sk.rcvQ.length > 0) {
+      s.inc("Udp", "RcvbufErrors");
+      s.inc("Udp", "InErrors");
+      sk.drops++;
+      x.kfreeSkb(skb, L.DROP_SOCKET_RCVBUFF);
+      return;
+    }
+    s.inc("Udp", "InDatagrams");
+    sk.rcvQ.push({ skb, from: f.ipSaddr, fromPort: f.sport, len });
+    sk.rcvMem += len + UDP_SKB_OVERHEAD;
+    sk.onWake();
+  }
+
+  /** Take the next datagram off the queue (the caller copies and frees it). */
+  dequeue(sk: UdpSock, peek: boolean): Datagram | undefined {
+    const d = sk.rcvQ[0];
+    if (!d || peek) return d;
+    sk.rcvQ.shift();
+    sk.rcvMem -= d.len + UDP_SKB_OVERHEAD;
+    return d;
+  }
+
+  /**
+   * udp_sendmsg's transmit half: build one datagram and send it. Returns 0, or an errno name when
+   * it cannot be sent (EMSGSIZE: larger than the device MTU — we do not fragment; ENOBUFS; ENETUNREACH).
+   */
+  send(
+    sk: UdpSock,
+    data: Uint8Array,
+    daddr: number,
+    dport: number,
+  ): 0 | "EMSGSIZE" | "ENOBUFS" | "ENETUNREACH" {
+    const net = this.net;
+    const x = net.core.x;
+    if (!net.hasRoute(daddr) && daddr !== 0xffffffff) return "ENETUNREACH";
+    const saddr = sk.laddr || net.sourceFor(daddr);
+    const mtu = net.isLocal(daddr) ? net.lo.mtu : net.device(net.routes.lookup(daddr)?.dev ?? "lo").mtu;
+    if (data.length + 28 > mtu) return "EMSGSIZE";
+    const skb = x.allocSkb(UDP_HEADROOM + data.length);
+    if (skb === 0) return "ENOBUFS";
+    x.skbReserve(skb, UDP_HEADROOM);
+    if (data.length > 0) net.core.u8.set(data, x.skbPut(skb, data.length));
+    if (!pushUdpHeader(net, skb, saddr, daddr, sk.lport, dport)) {
+      x.kfreeSkb(skb, L.DROP_NOMEM);
+      return "ENOBUFS";
+    }
+    net.snmp.inc("Udp", "OutDatagrams");
+    net.ipOutput(skb, saddr, daddr, IPPROTO_UDP, false);
+    return 0;
+  }
+
+  /** ICMP error quoting a datagram we sent (Linux __udp4_lib_err): connected sockets get sk_err. */
+  icmpError(saddr: number, sport: number, daddr: number, dport: number, code: number): void {
+    for (const sk of this.socks.get(sport) ?? []) {
+      if (!sk.connected || sk.raddr !== daddr || sk.rport !== dport) continue;
+      if (sk.laddr !== 0 && sk.laddr !== saddr) continue;
+      sk.err = code === 3 ? "ECONNREFUSED" : code === 1 ? "EHOSTUNREACH" : "ENETUNREACH";
+      sk.onWake();
+    }
+  }
+
+  /** Free every queued datagram (close). */
+  purge(sk: UdpSock): void {
+    const x = this.net.core.x;
+    for (const d of sk.rcvQ) x.kfreeSkb(d.skb, L.DROP_NOT_SPECIFIED);
+    sk.rcvQ = [];
+    sk.rcvMem = 0;
+  }
+}
