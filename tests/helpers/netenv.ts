@@ -4,10 +4,17 @@ import type { Core } from "../../src/core/wasm.js";
 import type { NetEnv } from "../../src/net/stack.js";
 import type { TimerLike } from "../../src/net/tcp/sock.js";
 
+interface Ev {
+  at: number;
+  seq: number;
+  fn: () => void;
+  live: boolean;
+}
+
 export class TestNetEnv implements NetEnv {
   private t = 0;
   private seq = 0;
-  private events: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
+  private events: Ev[] = [];
   private rng: number;
 
   constructor(
@@ -22,11 +29,11 @@ export class TestNetEnv implements NetEnv {
   }
 
   at(ns: number, fn: () => void): void {
-    this.events.push({ at: Math.max(ns, this.t), seq: this.seq++, fn, live: true });
+    this.push({ at: Math.max(ns, this.t), seq: this.seq++, fn, live: true });
   }
 
   timer(fn: () => void): TimerLike {
-    let ev: { at: number; seq: number; fn: () => void; live: boolean } | undefined;
+    let ev: Ev | undefined;
     const env = this;
     return {
       mod(at: number) {
@@ -40,7 +47,7 @@ export class TestNetEnv implements NetEnv {
           },
           live: true,
         };
-        env.events.push(ev);
+        env.push(ev);
       },
       del() {
         if (ev) ev.live = false;
@@ -67,29 +74,55 @@ export class TestNetEnv implements NetEnv {
   }
 
   /** Runs events in time order until none is left or `until` is reached. Returns events run. */
-  run(until = Number.POSITIVE_INFINITY, maxEvents = 10_000_000): number {
+  run(until = Number.POSITIVE_INFINITY, maxEvents = 50_000_000): number {
     let n = 0;
+    const h = this.events;
     for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.events.length; i++) {
-        const e = this.events[i];
-        if (!e.live) continue;
-        if (
-          best < 0 ||
-          e.at < this.events[best].at ||
-          (e.at === this.events[best].at && e.seq < this.events[best].seq)
-        )
-          best = i;
-      }
-      if (best < 0 || this.events[best].at > until) break;
-      const e = this.events[best];
-      this.events.splice(best, 1);
+      while (h.length && !h[0].live) this.pop();
+      if (!h.length || h[0].at > until) break;
+      const e = this.pop();
       this.t = e.at;
       e.fn();
       if (++n >= maxEvents) throw new Error("event limit reached");
-      if (this.events.length > 64 && n % 64 === 0) this.events = this.events.filter((x) => x.live);
     }
     if (until !== Number.POSITIVE_INFINITY && this.t < until) this.t = until;
     return n;
+  }
+
+  private less(a: Ev, b: Ev): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(e: Ev): void {
+    const h = this.events;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  private pop(): Ev {
+    const h = this.events;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
   }
 }

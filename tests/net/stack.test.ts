@@ -1,84 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Core } from "../../src/core/wasm.js";
-import { ipToNumber } from "../../src/net/addr.js";
-import { Link } from "../../src/net/link.js";
-import { NetStack } from "../../src/net/stack.js";
-import type { TcpConn } from "../../src/net/tcp/conn.js";
-import { TcpListener } from "../../src/net/tcp/listen.js";
-import type { ListenEntry } from "../../src/net/tcp/proto.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_TIME_WAIT } from "../../src/net/tcp/state.js";
-import { freshCore } from "../helpers/core.js";
 import { expectNoLeaks } from "../helpers/leaks.js";
-import { TestNetEnv } from "../helpers/netenv.js";
-
-const MS = 1_000_000;
-
-async function twoHosts(linkOpts = {}) {
-  const core = await freshCore();
-  const env = new TestNetEnv(core, 42);
-  const a = new NetStack(env, "a");
-  const b = new NetStack(env, "b");
-  const ea = a.addDevice("ether", "eth0", Uint8Array.of(2, 0, 0, 0, 0, 1), 1500);
-  const eb = b.addDevice("ether", "eth0", Uint8Array.of(2, 0, 0, 0, 0, 2), 1500);
-  a.addAddress("eth0", "10.0.0.1/24");
-  b.addAddress("eth0", "10.0.0.2/24");
-  const x = core.x;
-  const link = new Link(
-    {
-      now: () => env.now(),
-      at: (t, fn) => env.at(t, fn),
-      random: () => env.random(),
-      skbLen: (s) => x.skbLen(s),
-      skbClone: (s) => x.skbClone(s),
-      skbCopy: (s) => x.skbCopy(s),
-      corrupt: (s, off) => {
-        core.u8[x.skbDataPtr(s) + off] ^= 0x10;
-      },
-      drop: (s) => x.kfreeSkb(s, 1),
-    },
-    ea.rxPort,
-    eb.rxPort,
-    linkOpts,
-  );
-  ea.txPort = link.txA;
-  eb.txPort = link.txB;
-  return { core, env, a, b, link };
-}
-
-function listen(net: NetStack, port: number, backlog = 128): ListenEntry {
-  const e: ListenEntry = {
-    addr: 0,
-    port,
-    tl: undefined as unknown as TcpListener,
-    acceptQ: [],
-    childConfig: () => ({ cfg: net.tcp.config(), sndbuf: 1 << 20 }),
-    onChild: () => {},
-  };
-  e.tl = new TcpListener(
-    net.tcp.listenIo(() => e),
-    net.sysctl,
-    backlog,
-  );
-  net.tcp.addListener(e);
-  return e;
-}
-
-function connect(net: NetStack, raddr: string, rport: number, lport = 40000): TcpConn {
-  const daddr = ipToNumber(raddr);
-  const saddr = net.sourceFor(daddr);
-  const c = net.tcp.newConn(
-    saddr,
-    lport,
-    daddr,
-    rport,
-    net.tcp.config({ advMss: net.tcp.advMssFor(daddr) }),
-    1 << 20,
-  );
-  net.tcp.hash(c);
-  const { iss, tsOffset } = net.tcp.isn(saddr, lport, daddr, rport);
-  c.sk.connect(iss, tsOffset);
-  return c;
-}
+import { connect, listen, MS, twoHosts } from "../helpers/twohosts.js";
 
 let core: Core | undefined;
 afterEach(() => {
