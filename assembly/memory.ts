@@ -44,30 +44,50 @@ export const STAGING_SIZE: u32 = 256 * 1024;
 
 // ---- FRAME: what parseFrame learns about one frame ---------------------------------------------------
 //
-//   FRAME (128 bytes)
-//   0        4        8       12       16                      48                              128
-//   +--------+--------+-------+--------+-----------------------+-------------------------------+
-//   | reason | flags  | l3off | l4off  | L3 repr (IPV4 or ARP) | L4 repr (TCP, UDP or ICMP)    |
-//   |  u32   |  u32   | u16 len u16..  |      32 bytes         |          80 bytes             |
-//   +--------+--------+-------+--------+-----------------------+-------------------------------+
+//   FRAME (160 bytes)
+//   0        4        8        12     14     16     18     20         24
+//   +--------+--------+--------+------+------+------+------+----------+
+//   | reason | flags  | len    | l3off| l4off| poff | ---- | plen     |
+//   |  u32   |  u32   |  u32   | u16  | u16  | u16  |      |  u32     |
+//   +--------+--------+--------+------+------+------+------+----------+
+//   24                      44     48                      80                                160
+//   +-----------------------+------+-----------------------+----------------------------------+
+//   | ETH repr (ETH_*)      | ---- | L3 repr: IPV4_* or    | L4 repr: TCP_*, UDP_* or ICMP_*  |
+//   |  20 bytes             |      |  ARP_*  (32 bytes)    |  (80 bytes)                      |
+//   +-----------------------+------+-----------------------+----------------------------------+
 //   reason: 0 when the frame is well formed, else a drop reason (assembly/dropreason.ts).
-//   ETH repr sits inside the header words below; see FRAME_* offsets.
-export const FRAME_SIZE: u32 = 128;
+//   flags: FRAMEF_*. FRAMEF_ETH / ARP / IPV4 / TCP / UDP / ICMP say which reprs hold a header's fields
+//     (the header's fixed part was in the frame; its checks may still have failed: see reason).
+//   len: the bytes handed to the parser. l3off / l4off: where the L3 / L4 headers start (0 until reached).
+//   poff / plen: the bytes after the deepest header that passed every check, bounded by the length
+//     that layer declares (IPv4 total length, UDP length), so Ethernet padding never counts as payload.
+export const FRAME_SIZE: u32 = 160;
 export const FRAME_REASON: u32 = 0; // u32 drop reason, 0 = ok
 export const FRAME_FLAGS: u32 = 4; // u32 FRAMEF_* bits
-export const FRAME_ETHERTYPE: u32 = 8; // u16
-export const FRAME_L3_OFF: u32 = 10; // u16 offset of the L3 header from the frame start
-export const FRAME_L4_OFF: u32 = 12; // u16 offset of the L4 header
-export const FRAME_PAYLOAD_OFF: u32 = 14; // u16 offset of the L4 payload
-export const FRAME_PAYLOAD_LEN: u32 = 16; // u32 payload bytes
-export const FRAME_L3: u32 = 24; // 24..56: IPV4_REPR or ARP_REPR
-export const FRAME_L4: u32 = 56; // 56..128: TCP_REPR, UDP_REPR or ICMP_REPR
+export const FRAME_LEN: u32 = 8; // u32 bytes handed to the parser
+export const FRAME_L3_OFF: u32 = 12; // u16 offset of the L3 header from the frame start
+export const FRAME_L4_OFF: u32 = 14; // u16 offset of the L4 header
+export const FRAME_PAYLOAD_OFF: u32 = 16; // u16 offset of the payload
+export const FRAME_PAYLOAD_LEN: u32 = 20; // u32 payload bytes
+export const FRAME_ETH: u32 = 24; // 24..44: ETH repr
+export const FRAME_L3: u32 = 48; // 48..80: IPV4 repr or ARP repr
+export const FRAME_L3_SIZE: u32 = 32;
+export const FRAME_L4: u32 = 80; // 80..160: TCP, UDP or ICMP repr
+export const FRAME_L4_SIZE: u32 = 80;
+export const FRAME_ETHERTYPE: u32 = FRAME_ETH + 12; // alias of the ETH repr's ETH_TYPE (u16)
 export const FRAMEF_IP_CSUM_OK: u32 = 1;
 export const FRAMEF_L4_CSUM_OK: u32 = 2;
-export const FRAMEF_TCP_OPTS_MALFORMED: u32 = 4;
-export const FRAMEF_IP_FRAGMENT: u32 = 8;
-export const FRAMEF_IP_OPTIONS: u32 = 16;
+export const FRAMEF_TCP_OPTS_MALFORMED: u32 = 4; // option parsing stopped early (silly or partial option)
+export const FRAMEF_IP_FRAGMENT: u32 = 8; // MF set or fragment offset != 0: L4 not dissected
+export const FRAMEF_IP_OPTIONS: u32 = 16; // IHL > 5
 export const FRAMEF_L4_CSUM_ZERO: u32 = 32; // UDP sent with checksum 0 (not computed)
+export const FRAMEF_VLAN: u32 = 64; // an 802.1Q / 802.1ad tag was skipped (ETH_TPID, ETH_TCI)
+export const FRAMEF_ETH: u32 = 0x100; // the reprs present ...
+export const FRAMEF_ARP: u32 = 0x200;
+export const FRAMEF_IPV4: u32 = 0x400;
+export const FRAMEF_TCP: u32 = 0x800;
+export const FRAMEF_UDP: u32 = 0x1000;
+export const FRAMEF_ICMP: u32 = 0x2000;
 
 export const FRAME_OUT_MAX: u32 = 256; // frames per parseBatch call
 export const FRAME_OUT_OFFSET: u32 = STAGING_OFFSET + STAGING_SIZE;
@@ -185,6 +205,137 @@ export const ARENA_BASE: u32 = (POOL_STATE_OFFSET + POOL_STATE_SIZE + 0xffff) & 
 export const ARENA_ALIGN: u32 = 64;
 
 // ==== wire reprs: the parsed form of each header (assembly/wire/*.ts) ===============================
-// (wire section: layouts of ETH/ARP/IPV4/ICMP/UDP/TCP reprs go here)
+// A repr holds one header's meaningful fields. Multi-byte fields are numeric values (decoded from
+// network order): IPv4 10.0.0.1 is the u32 0x0a000001, ports are u16 numbers. MAC addresses are the
+// 6 raw bytes in wire order. Each xxxParse in assembly/wire/ writes every field of its repr once the
+// header's fixed part is in the buffer (fields it did not find are written as 0), so a repr never
+// holds stale values; xxxEmit reads them back.
+
+//   ETH repr (20 bytes; Ethernet II, one optional 802.1Q / 802.1ad tag)
+//   0                6                12       14       16       18   20
+//   +----------------+----------------+--------+--------+--------+----+
+//   | dst MAC [6]    | src MAC [6]    | type   | tpid   | tci    | -- |
+//   +----------------+----------------+--------+--------+--------+----+
+//   type: the ethertype after any tag (0x0800 IPv4, 0x0806 ARP); < 0x0600 is an 802.3 length.
+//   tpid: 0 when untagged, else the tag's type (0x8100 or 0x88a8); tci: PCP(3) DEI(1) VID(12).
+export const ETH_REPR_SIZE: u32 = 20;
+export const ETH_DST: u32 = 0;
+export const ETH_SRC: u32 = 6;
+export const ETH_TYPE: u32 = 12;
+export const ETH_TPID: u32 = 14;
+export const ETH_TCI: u32 = 16;
+
+//   ARP repr (28 bytes; RFC 826 for Ethernet / IPv4)
+//   0      2      4    5    6      8        12       16               22               28
+//   +------+------+----+----+------+--------+--------+----------------+----------------+
+//   | htype| ptype|hlen|plen|  op  |  spa   |  tpa   |    sha [6]     |    tha [6]     |
+//   +------+------+----+----+------+--------+--------+----------------+----------------+
+export const ARP_REPR_SIZE: u32 = 28;
+export const ARP_HTYPE: u32 = 0; // u16 (1 = Ethernet)
+export const ARP_PTYPE: u32 = 2; // u16 (0x0800)
+export const ARP_HLEN: u32 = 4; // u8
+export const ARP_PLEN: u32 = 5; // u8
+export const ARP_OP: u32 = 6; // u16 (1 request, 2 reply)
+export const ARP_SPA: u32 = 8; // u32 sender IPv4 address
+export const ARP_TPA: u32 = 12; // u32 target IPv4 address
+export const ARP_SHA: u32 = 16; // 6 bytes sender MAC
+export const ARP_THA: u32 = 22; // 6 bytes target MAC
+
+//   IPV4 repr (24 bytes; RFC 791)
+//   0   1   2   3   4        6        8        10  11  12       14       16       20       24
+//   +---+---+---+---+--------+--------+--------+---+---+--------+--------+--------+--------+
+//   |ver|ihl|tos|ttl| totlen |   id   |fragoff |pro|oln|checksum|  ----  | saddr  | daddr  |
+//   +---+---+---+---+--------+--------+--------+---+---+--------+--------+--------+--------+
+//   ihl: header length in 32-bit words, as on the wire. oln: option bytes (ihl*4 - 20, 0 when ihl < 5).
+//   fragoff: the wire's 16-bit field, as Linux's iph->frag_off: IP_CE 0x8000 | IP_DF 0x4000 |
+//   IP_MF 0x2000 | offset in 8-byte units (IP_OFFSET 0x1fff).
+export const IPV4_REPR_SIZE: u32 = 24;
+export const IPV4_VERSION: u32 = 0; // u8
+export const IPV4_IHL: u32 = 1; // u8
+export const IPV4_TOS: u32 = 2; // u8
+export const IPV4_TTL: u32 = 3; // u8
+export const IPV4_TOTAL_LEN: u32 = 4; // u16
+export const IPV4_ID: u32 = 6; // u16
+export const IPV4_FRAG_OFF: u32 = 8; // u16
+export const IPV4_PROTO: u32 = 10; // u8
+export const IPV4_OPT_LEN: u32 = 11; // u8
+export const IPV4_CHECKSUM: u32 = 12; // u16 as on the wire (numeric)
+export const IPV4_SADDR: u32 = 16; // u32
+export const IPV4_DADDR: u32 = 20; // u32
+
+//   ICMP repr (24 bytes; RFC 792)
+//   0    1    2        4                 8    9    10       12       14     16       20       24
+//   +----+----+--------+-----------------+----+----+--------+--------+------+--------+--------+
+//   |type|code|checksum| rest of header  |qihl|qpro| qsport | qdport | ---- | qsaddr | qdaddr |
+//   +----+----+--------+-----------------+----+----+--------+--------+------+--------+--------+
+//   rest: bytes 4..8 as a u32 (echo: id << 16 | seq; redirect: gateway; frag needed: next-hop MTU
+//   in the low 16 bits; parameter problem: pointer in the top byte).
+//   q*: for error messages (types 3, 4, 5, 11, 12), the quoted original IP header (IHL in words,
+//   protocol, addresses) and the first 4 bytes of its payload read as ports; 0 for other types.
+//   The quoted header itself starts 8 bytes into the ICMP message (ICMP_HDR_LEN).
+export const ICMP_REPR_SIZE: u32 = 24;
+export const ICMP_TYPE: u32 = 0; // u8
+export const ICMP_CODE: u32 = 1; // u8
+export const ICMP_CHECKSUM: u32 = 2; // u16
+export const ICMP_REST: u32 = 4; // u32
+export const ICMP_Q_IHL: u32 = 8; // u8
+export const ICMP_Q_PROTO: u32 = 9; // u8
+export const ICMP_Q_SPORT: u32 = 10; // u16
+export const ICMP_Q_DPORT: u32 = 12; // u16
+export const ICMP_Q_SADDR: u32 = 16; // u32
+export const ICMP_Q_DADDR: u32 = 20; // u32
+
+//   UDP repr (8 bytes; RFC 768)
+//   0        2        4        6        8
+//   +--------+--------+--------+--------+
+//   | sport  | dport  |  len   |checksum|
+//   +--------+--------+--------+--------+
+export const UDP_REPR_SIZE: u32 = 8;
+export const UDP_SPORT: u32 = 0;
+export const UDP_DPORT: u32 = 2;
+export const UDP_LEN: u32 = 4;
+export const UDP_CHECKSUM: u32 = 6;
+
+//   TCP repr (68 bytes; RFC 9293, options RFC 7323 / 2018)
+//   0      2      4          8          12   13   14     16     18     20  21  22     24  25  26  28
+//   +------+------+----------+----------+----+----+------+------+------+---+---+------+---+---+---+
+//   |sport |dport |   seq    |   ack    |doff|flgs|window| csum | urg  |res|opt| mss  |ws |nsk|---|
+//   +------+------+----------+----------+----+----+------+------+------+---+---+------+---+---+---+
+//   28         32         36                                                               68
+//   +----------+----------+-------------------------------------------------------------------+
+//   |  tsval   |  tsecr   | SACK blocks: 4 x (left u32, right u32)                            |
+//   +----------+----------+-------------------------------------------------------------------+
+//   doff: header length in 32-bit words. flgs: byte 13 (TCPHDR_*). res: the low nibble of byte 12
+//   (reserved bits; bit 0 is the AE / former NS bit). opt: TCPO_* bits for the options seen;
+//   mss / ws / tsval / tsecr / the SACK blocks are meaningful only when their bit is set; nsk: SACK
+//   blocks stored (0..4). Linux's rules for which options count (MSS, WSCALE and SACK_PERM only on a
+//   SYN; TS and SACK only once negotiated) belong to the TCP state machine: the repr records the wire.
+export const TCP_REPR_SIZE: u32 = 68;
+export const TCP_SPORT: u32 = 0; // u16
+export const TCP_DPORT: u32 = 2; // u16
+export const TCP_SEQ: u32 = 4; // u32
+export const TCP_ACK: u32 = 8; // u32
+export const TCP_DOFF: u32 = 12; // u8
+export const TCP_FLAGS: u32 = 13; // u8
+export const TCP_WINDOW: u32 = 14; // u16 (unscaled, as on the wire)
+export const TCP_CHECKSUM: u32 = 16; // u16
+export const TCP_URG_PTR: u32 = 18; // u16
+export const TCP_RES: u32 = 20; // u8
+export const TCP_OPT: u32 = 21; // u8 TCPO_* bits
+export const TCP_MSS: u32 = 22; // u16
+export const TCP_WSCALE: u32 = 24; // u8 (as sent; Linux clamps values > 14 when it uses them)
+export const TCP_SACK_COUNT: u32 = 25; // u8
+export const TCP_TSVAL: u32 = 28; // u32
+export const TCP_TSECR: u32 = 32; // u32
+export const TCP_SACK: u32 = 36; // 4 x (u32 left, u32 right)
+export const TCP_SACK_MAX: u32 = 4;
+// TCP_OPT bits
+export const TCPO_MSS: u32 = 1;
+export const TCPO_WSCALE: u32 = 2;
+export const TCPO_SACK_PERM: u32 = 4;
+export const TCPO_TS: u32 = 8;
+export const TCPO_SACK: u32 = 16;
+export const TCPO_UNKNOWN: u32 = 32; // an option kind we do not parse was skipped (Linux saw_unknown)
+export const TCPO_MALFORMED: u32 = 64; // parsing stopped at a silly or partial option
 
 // ==== later regions (device rings, flow tables, epoll) are carved from the ARENA at run time ======
