@@ -99,7 +99,9 @@ waitfor in2 sh -c "ss -Hltn 'sport = :5555' | grep -q 5555"
 in1 ip neigh flush dev ws-a
 in2 ip neigh flush dev ws-b
 # Started without a shell function around it, so $! is tcpdump itself (ip netns exec execs it).
-ip netns exec "$NS1" tcpdump -i ws-a -nn -U -s 0 --time-stamp-precision=nano -w "$TMP/cap.pcap" \
+# --immediate-mode: without it libpcap hands packets over in TPACKET_V3 blocks, and the frames of
+# the last block (our RST) can be lost when tcpdump is stopped.
+ip netns exec "$NS1" tcpdump -i ws-a -nn -U --immediate-mode -s 0 --time-stamp-precision=nano -w "$TMP/cap.pcap" \
   'arp or ip' 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
@@ -120,6 +122,26 @@ sleep 0.3
 
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true
+
+# Every frame the fixtures promise must be there (in this order), or the run is refused.
+expect=("ARP, Request who-has $IP2 tell $IP1" "ARP, Reply $IP2 is-at $MAC2" "ICMP echo request" "ICMP echo reply"
+  "$IP1.40001 > $IP2.7777: UDP" "$IP1.40001 > $IP2.7778: UDP" "ICMP $IP2 udp port 7778 unreachable"
+  "$IP1.40000 > $IP2.5555: Flags \[S\]" "$IP2.5555 > $IP1.40000: Flags \[S.\]" "$IP1.40000 > $IP2.5555: Flags \[.\]"
+  "$IP1.40000 > $IP2.5555: Flags \[P.\]" "$IP2.5555 > $IP1.40000: Flags \[.\]" "$IP1.40000 > $IP2.5555: Flags \[F.\]"
+  "$IP2.5555 > $IP1.40000: Flags \[F.\]" "$IP1.40000 > $IP2.5555: Flags \[.\]"
+  "$IP1.40002 > $IP2.81: Flags \[S\]" "$IP2.81 > $IP1.40002: Flags \[R.\]")
+mapfile -t got < <(tcpdump -nn -r "$TMP/cap.pcap" 2>/dev/null)
+if [ "${#got[@]}" -ne "${#expect[@]}" ]; then
+  printf '%s\n' "${got[@]}" >&2
+  echo "capture-linux-fixtures: captured ${#got[@]} frames, expected ${#expect[@]}" >&2
+  exit 1
+fi
+for i in "${!expect[@]}"; do
+  grep -q -- "${expect[$i]}" <<<"${got[$i]}" || {
+    echo "capture-linux-fixtures: frame $((i + 1)) is '${got[$i]}', expected '${expect[$i]}'" >&2
+    exit 1
+  }
+done
 
 # ---- outputs ------------------------------------------------------------------------------------
 cp "$TMP/cap.pcap" "$OUT/linux-ns.pcap"

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDemo } from "../src/cli/demo.js";
 import { readPcap } from "../src/tools/pcap.js";
+import { fixtureText } from "./helpers/linux-fixtures.js";
 
 describe("wirestack demo (npm start)", () => {
   const tmp = mkdtempSync(join(tmpdir(), "wirestack-demo-"));
@@ -20,9 +21,8 @@ describe("wirestack demo (npm start)", () => {
     expect(text).toMatch(/^3\. A pcap written by/m);
     // the Linux frames, tcpdump-style, all verified
     expect(text).toContain("ARP, Request who-has 10.99.0.2 tell 10.99.0.1, length 28");
-    expect(text).toContain(
-      "Flags [S], seq 1083017540, win 64240, options [mss 1460,sackOK,TS val 1887578089 ecr 0,nop,wscale 10], length 0 [ip cksum ok] [tcp cksum ok]",
-    );
+    for (const l of fixtureText("linux.tcpdump.txt").split("\n").filter(Boolean))
+      expect(text).toContain(`  ${l.trim()}${l.includes(" IP ") ? " [ip cksum ok]" : ""}`);
     expect(text).toContain(
       "ICMP 10.99.0.2 udp port 7778 unreachable, length 41 [ip cksum ok] [icmp cksum ok]",
     );
@@ -33,7 +33,9 @@ describe("wirestack demo (npm start)", () => {
     expect(r.damaged.map((d) => d.reason)).toEqual(["IP_CSUM", "PKT_TOO_SMALL", "TCP_CSUM"]);
     expect(text).toMatch(/\[bad ip cksum 0x[0-9a-f]{4} -> 0x[0-9a-f]{4}\] \[drop: IP_CSUM\]/);
     expect(text).toContain("tcp 12 [|tcp] [ip cksum ok] [drop: PKT_TOO_SMALL]");
-    expect(text).toMatch(/\[bad tcp cksum 0xc878 -> 0x[0-9a-f]{4}\] \[drop: TCP_CSUM\]/);
+    expect(text).toMatch(
+      /Flags \[P\.\], seq \d+:\d+, .* \[bad tcp cksum 0x[0-9a-f]{4} -> 0x[0-9a-f]{4}\] \[drop: TCP_CSUM\]/,
+    );
     expect(text).toMatch(/drop counters[^\n]*\n\s+IP_CSUM\s+1\n\s+PKT_TOO_SMALL\s+1\n\s+TCP_CSUM\s+1/);
     // the pcap it wrote
     expect(r.pcapPath).toBe(out);
