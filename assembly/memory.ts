@@ -57,7 +57,8 @@ export const STAGING_SIZE: u32 = 256 * 1024;
 //   +-----------------------+------+-----------------------+----------------------------------+
 //   reason: 0 when the frame is well formed, else a drop reason (assembly/dropreason.ts).
 //   flags: FRAMEF_*. FRAMEF_ETH / ARP / IPV4 / TCP / UDP / ICMP say which reprs hold a header's fields
-//     (the header's fixed part was in the frame; its checks may still have failed: see reason).
+//     (the header's fixed part was in the frame; its checks may still have failed: see reason). The
+//     bytes of a repr not flagged present are not written: they hold whatever was there before.
 //   len: the bytes handed to the parser. l3off / l4off: where the L3 / L4 headers start (0 until reached).
 //   poff / plen: the bytes after the deepest header that passed every check, bounded by the length
 //     that layer declares (IPv4 total length, UDP length), so Ethernet padding never counts as payload.
@@ -74,7 +75,6 @@ export const FRAME_L3: u32 = 48; // 48..80: IPV4 repr or ARP repr
 export const FRAME_L3_SIZE: u32 = 32;
 export const FRAME_L4: u32 = 80; // 80..160: TCP, UDP or ICMP repr
 export const FRAME_L4_SIZE: u32 = 80;
-export const FRAME_ETHERTYPE: u32 = FRAME_ETH + 12; // alias of the ETH repr's ETH_TYPE (u16)
 export const FRAMEF_IP_CSUM_OK: u32 = 1;
 export const FRAMEF_L4_CSUM_OK: u32 = 2;
 export const FRAMEF_TCP_OPTS_MALFORMED: u32 = 4; // option parsing stopped early (silly or partial option)
@@ -224,6 +224,8 @@ export const ETH_SRC: u32 = 6;
 export const ETH_TYPE: u32 = 12;
 export const ETH_TPID: u32 = 14;
 export const ETH_TCI: u32 = 16;
+// The FRAME's ethertype is its ETH repr's type (also set, alone, by parseIpPacket).
+export const FRAME_ETHERTYPE: u32 = FRAME_ETH + ETH_TYPE;
 
 //   ARP repr (28 bytes; RFC 826 for Ethernet / IPv4)
 //   0      2      4    5    6      8        12       16               22               28

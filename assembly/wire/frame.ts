@@ -13,7 +13,7 @@ import {
   DROP_IP_CSUM, DROP_IP_NOPROTO, DROP_NOT_SPECIFIED, DROP_TCP_CSUM, DROP_UDP_CSUM, DROP_UNHANDLED_PROTO,
 } from "../dropreason";
 import {
-  ETH_TPID, ETH_TYPE, FRAME_ETH, FRAME_FLAGS, FRAME_L3, FRAME_L3_OFF, FRAME_L4, FRAME_L4_OFF, FRAME_LEN, FRAME_OUT_MAX,
+  ETH_TPID, ETH_TYPE, FRAME_ETH, FRAME_ETHERTYPE, FRAME_FLAGS, FRAME_L3, FRAME_L3_OFF, FRAME_L4, FRAME_L4_OFF, FRAME_LEN, FRAME_OUT_MAX,
   FRAME_PAYLOAD_LEN, FRAME_PAYLOAD_OFF, FRAME_REASON, FRAME_SIZE, FRAMEF_ARP, FRAMEF_ETH, FRAMEF_ICMP,
   FRAMEF_IP_CSUM_OK, FRAMEF_IP_FRAGMENT, FRAMEF_IP_OPTIONS, FRAMEF_IPV4, FRAMEF_L4_CSUM_OK,
   FRAMEF_L4_CSUM_ZERO, FRAMEF_TCP, FRAMEF_TCP_OPTS_MALFORMED, FRAMEF_UDP, FRAMEF_VLAN, IPV4_DADDR,
@@ -31,9 +31,17 @@ import { UDP_HDR_LEN, udpChecksumValid, udpParse } from "./udp";
 
 const EINVAL: i32 = 22;
 
-@inline function zeroFrame(out: usize): void {
-  const z = i64x2.splat(0);
-  for (let i: usize = 0; i < FRAME_SIZE; i += 16) v128.store(out + i, z);
+// Starts a FRAME: the header fields and the ethertype. Reprs are written by their parsers only when
+// present (FRAMEF_ETH ... FRAMEF_ICMP); the bytes of absent ones are left as they were.
+@inline function initFrame(out: usize, len: u32): void {
+  store<u32>(out + FRAME_REASON, 0);
+  store<u32>(out + FRAME_FLAGS, 0);
+  store<u32>(out + FRAME_LEN, len);
+  store<u16>(out + FRAME_L3_OFF, 0);
+  store<u16>(out + FRAME_L4_OFF, 0);
+  store<u16>(out + FRAME_PAYLOAD_OFF, 0);
+  store<u32>(out + FRAME_PAYLOAD_LEN, 0);
+  store<u16>(out + FRAME_ETHERTYPE, 0);
 }
 
 @inline function setReason(out: usize, reason: i32): i32 {
@@ -136,8 +144,7 @@ function dissectIpv4(ptr: usize, len: u32, l3: u32, out: usize): i32 {
 
 /** Dissects one frame (Ethernet first) without range checks. Returns 0 or -reason. */
 function dissectFrame(ptr: usize, len: u32, out: usize): i32 {
-  zeroFrame(out);
-  store<u32>(out + FRAME_LEN, len);
+  initFrame(out, len);
   const eth = out + FRAME_ETH;
   const l2 = ethernetParse(ptr, len, eth);
   if (len >= ETH_HLEN) {
@@ -171,8 +178,7 @@ export function parseFrame(ptr: usize, len: u32, out: usize): i32 {
 
 /** Dissects raw IP (no link header: TUN devices, LINKTYPE_RAW pcaps) at ptr into out. */
 function dissectIp(ptr: usize, len: u32, out: usize): i32 {
-  zeroFrame(out);
-  store<u32>(out + FRAME_LEN, len);
+  initFrame(out, len);
   setPayload(out, 0, len);
   // tun_get_user() picks the protocol from the version nibble.
   if (len > 0 && load<u8>(ptr) >> 4 == 6) {
@@ -208,8 +214,7 @@ export function parseBatch(descPtr: usize, count: u32, out: usize): i32 {
     const n = load<u32>(descPtr + i * 8 + 4);
     const f = out + i * FRAME_SIZE;
     if (!inMemory(p, n)) {
-      zeroFrame(f);
-      store<u32>(f + FRAME_LEN, n);
+      initFrame(f, n);
       store<u32>(f + FRAME_REASON, DROP_NOT_SPECIFIED);
       continue;
     }

@@ -193,7 +193,7 @@ export function wasmWire(core: Core): WireImpl {
     },
     frame(bytes, raw = false) {
       core.u8.set(bytes, IN);
-      core.u8.fill(0xee, FRAME, FRAME + L.FRAME_SIZE); // parseFrame must overwrite all of it
+      core.u8.fill(0xee, FRAME, FRAME + L.FRAME_SIZE); // stale bytes: only present reprs may be read
       const rc = raw ? x.parseIpPacket(IN, bytes.length, FRAME) : x.parseFrame(IN, bytes.length, FRAME);
       return { rc, f: readFrameFields(core, FRAME) };
     },
