@@ -11,7 +11,7 @@ import * as L from "../generated/layout.js";
 import { loadCore } from "../node.js";
 import { type PcapRecord, readPcap, writePcap } from "../tools/pcap.js";
 import { FramePrinter, formatSummary, printCapture } from "../tools/print.js";
-import { printStyle } from "./pcap.js";
+import { exitQuietlyOnEpipe, printStyle } from "./pcap.js";
 
 export interface DemoOptions {
   /** Receives each output line (default console.log). */
@@ -171,6 +171,7 @@ export function registerDemo(program: Command): void {
     .description("decode captured Linux frames in the Wasm core, damage a few, write a pcap (npm start)")
     .option("--out <file>", "where to write the demo pcap (default: the temp directory)")
     .action(async (o: { out?: string }) => {
+      exitQuietlyOnEpipe();
       await runDemo({ color: pc.isColorSupported, out: o.out });
     });
 }

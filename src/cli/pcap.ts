@@ -15,6 +15,14 @@ export interface PcapCommandOptions {
   color?: boolean;
 }
 
+/** `wirestack pcap big.pcap | head`: a closed stdout ends the command quietly, as for tcpdump. */
+export function exitQuietlyOnEpipe(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 /** Terminal colours for the printer's tags. */
 export function printStyle(color: boolean): PrintStyle {
   const c = pc.createColors(color);
@@ -67,6 +75,7 @@ export function registerPcap(program: Command): void {
     .option("--no-verdicts", "leave out the checksum and drop tags")
     .option("-c, --count <n>", "stop after n frames", (v) => Number.parseInt(v, 10))
     .action(async (file: string, o: PcapCommandOptions) => {
+      exitQuietlyOnEpipe();
       let bytes: Uint8Array;
       try {
         bytes = new Uint8Array(await readFile(file));

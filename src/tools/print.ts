@@ -4,13 +4,14 @@
 //
 //   00:00:00.000100 IP 10.99.0.1.40000 > 10.99.0.2.80: Flags [S], seq 123, win 64240, options [mss
 //     1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0 [ip cksum ok] [tcp cksum ok]
-//   00:00:00.000200 IP 10.99.0.1 > 10.99.0.2: ip-proto-6 [bad ip cksum 0x1234 -> 0xb3b8] [drop: IP_CSUM]
+//   00:00:00.000200 IP 10.99.0.1 > 10.99.0.2: tcp 40 [bad ip cksum 0x1234 -> 0xb3b8] [drop: IP_CSUM]
 //
-// Matches tcpdump 4.99 (print-tcp.c, print-udp.c, print-icmp.c, print-arp.c) for what the core
+// Matches tcpdump 4.99 -nn (print-tcp.c, print-udp.c, print-icmp.c, print-arp.c) for what the core
 // dissects: ARP, IPv4, TCP (flags, relative seq/ack per conversation, options), UDP, ICMP echo and
-// errors. Where the core stops (a drop), the line stops too: we print what the core learnt, never a
-// second parse. Not tcpdump's: fragments (`ip-proto-N, frag ...`), unknown ethertypes, and the
-// `[...]` tags at the end.
+// errors; tests/print.test.ts checks it line for line against tcpdump. Where the core stops (a
+// drop), the line stops too: we print what the core learnt, never a second parse (so a frame with a
+// bad IP checksum shows no ports, where tcpdump would go on). Ours, not tcpdump's: fragments
+// (`ip-proto-N, frag ...`), unknown ethertypes, the text after the core stopped, and the `[...]` tags.
 import type { FrameInfo, IcmpInfo, TcpInfo } from "../core/frame.js";
 import type { Core } from "../core/wasm.js";
 import * as L from "../generated/layout.js";
