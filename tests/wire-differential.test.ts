@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FrameFields, frameInfo, readFrame, readFrameFields } from "../src/core/frame.js";
 import type { Core } from "../src/core/wasm.js";
 import * as L from "../src/generated/layout.js";
+import { csumFold, csumPartial } from "../src/twin/wire/csum.js";
 import { parseFrameAt } from "../src/twin/wire/frame.js";
 import { freshCore } from "./helpers/core.js";
 import { dvOf, type Proto, type ReprOf, twinWire, type WireImpl, wasmWire } from "./helpers/wire.js";
@@ -252,6 +253,24 @@ describe("random valid frames (built by emit)", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("the twins' checksum", () => {
+  it("folds to the Wasm csumPartial's value for any offset and length (chunking past 32 KiB too)", () => {
+    const buf = new Uint8Array(70_000);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
+    core.u8.set(buf, L.STAGING_OFFSET);
+    const dv = dvOf(buf);
+    fc.assert(
+      fc.property(fc.nat(69_000), fc.oneof(fc.nat(100), fc.nat(70_000)), (off, n) => {
+        const len = Math.min(n, buf.length - off);
+        const w = core.x.csumFold(core.x.csumPartial(L.STAGING_OFFSET + off, len, 0)) & 0xffff;
+        expect(csumFold(csumPartial(dv, off, len, 0))).toBe(w);
+      }),
+      { numRuns: 200 },
+    );
+    expect(csumFold(csumPartial(dv, 0, 0, 0))).toBe(0xffff);
   });
 });
 

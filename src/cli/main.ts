@@ -2,12 +2,16 @@
 // `wirestack` command line: every command is listed by `wirestack --help` with one line each.
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
+import { registerDemo } from "./demo.js";
+import { registerPcap } from "./pcap.js";
 
 const program = new Command();
 program
   .name("wirestack")
   .description("The Linux network path as a WebAssembly engine: sk_buff, IPv4/TCP/UDP, sockets, epoll")
   .showHelpAfterError();
+registerDemo(program);
+registerPcap(program);
 registerBench(program);
 
 await program.parseAsync(process.argv);
