@@ -4,9 +4,9 @@
 export { ClockEvent, NSEC_PER_MSEC, NSEC_PER_SEC, NSEC_PER_USEC } from "./clock.js";
 export * from "./constants.js";
 export * from "./errno.js";
+export { FdTable } from "./fdtable.js";
 export type { FileOperations, SysResult } from "./file.js";
 export { File } from "./file.js";
-export { FdTable } from "./fdtable.js";
 export { UIO_MAXIOV } from "./iov.js";
 export { Kernel, type KernelOptions, StallError, type Sysctl } from "./kernel.js";
 export {

@@ -37,6 +37,8 @@ export class Timer {
   seq = 0;
   /** @internal the slot (or run list) holding this timer; null when not pending */
   slot: Slot | null = null;
+  /** @internal wheel level of that slot (0 = tv1) */
+  level = 0;
 
   constructor(
     private readonly wheel: TimerWheel,
@@ -76,6 +78,8 @@ export class TimerWheel {
   private readonly tv1: Slot[] = [];
   private readonly tvn: Slot[][] = [];
   private count = 0;
+  /** Timers per level (0 = tv1): lets the wheel skip empty levels in one stride. */
+  private readonly levelCount = [0, 0, 0, 0, 0];
   private seq = 0;
   private cachedNext = -1;
   /** Called whenever a timer is armed (the real-time driver re-arms its host timeout). */
@@ -110,10 +114,10 @@ export class TimerWheel {
   mod(t: Timer, expires: number): boolean {
     const wasPending = t.slot !== null;
     if (wasPending) this.detach(t);
+    else this.count++;
     t.expires = expires;
     t.seq = this.seq++;
     this.internalAdd(t);
-    this.count++;
     this.cachedNext = -1;
     this.onArm?.();
     return wasPending;
@@ -130,6 +134,7 @@ export class TimerWheel {
   private detach(t: Timer): void {
     t.slot!.delete(t);
     t.slot = null;
+    this.levelCount[t.level]--;
   }
 
   // Linux internal_add_timer() (pre-4.8).
@@ -137,6 +142,7 @@ export class TimerWheel {
     const expires = t.expires;
     const idx = expires - this.base;
     let slot: Slot;
+    let level = 0;
     if (idx < 0) {
       // Already due: the next jiffy the wheel processes.
       slot = this.tv1[this.base & TVR_MASK];
@@ -148,8 +154,11 @@ export class TimerWheel {
       let e = expires;
       if (n === TVN_LEVELS - 1 && idx > MAX_TVAL) e = this.base + MAX_TVAL;
       slot = this.tvn[n][Math.floor(e / 2 ** levelShift(n)) & TVN_MASK];
+      level = n + 1;
     }
     t.slot = slot;
+    t.level = level;
+    this.levelCount[level]++;
     slot.add(t);
   }
 
@@ -158,6 +167,7 @@ export class TimerWheel {
     const slot = this.tvn[n][index];
     if (slot.size > 0) {
       this.tvn[n][index] = new Set();
+      this.levelCount[n + 1] -= slot.size;
       for (const t of slot) this.internalAdd(t);
     }
     return index;
@@ -194,6 +204,7 @@ export class TimerWheel {
         }
       }
       for (let n = 0; n < TVN_LEVELS; n++) {
+        if (this.levelCount[n + 1] === 0) continue;
         const span = 2 ** levelShift(n);
         const boundary = Math.ceil(base / span) * span;
         const start = this.levelIndex(n, boundary);
@@ -230,6 +241,14 @@ export class TimerWheel {
       }
       const slot = this.tv1[index];
       if (slot.size === 0) {
+        if (this.levelCount[0] === 0) {
+          // tv1 is empty: jump to the next point where a non-empty level cascades (the
+          // cascades on the way would all move empty slots).
+          let span = TVR_SIZE;
+          for (let l = 1; l < TVN_LEVELS && this.levelCount[l] === 0; l++) span *= TVN_SIZE;
+          this.base = Math.min((Math.floor(this.base / span) + 1) * span, upTo + 1);
+          continue;
+        }
         // Skip empty jiffies up to the next non-empty slot or the next cascade point.
         let k = index + 1;
         while (k < TVR_SIZE && this.tv1[k].size === 0) k++;
@@ -243,6 +262,7 @@ export class TimerWheel {
       for (const t of work) {
         if (t.slot !== slot) continue; // deleted or re-armed by an earlier callback
         t.slot = null;
+        this.levelCount[0]--;
         this.count--;
         this.cachedNext = -1;
         ran++;
