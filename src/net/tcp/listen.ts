@@ -55,7 +55,8 @@ export interface ListenIo {
   count(name: "ListenOverflows" | "ListenDrops" | "PassiveOpens" | "TCPReqQFullDrop" | "OutRsts"): void;
   /** Room in the receive buffer of a new child (for the SYN-ACK window). */
   rcvbuf: number;
-  advMss: number;
+  /** The MSS we advertise towards a peer (route MTU - 40). */
+  advMss(daddr: number): number;
   userMss: number;
 }
 
@@ -144,16 +145,15 @@ export class TcpListener {
 
   private synAckWindow(req: RequestSock): number {
     let space = Math.min(Math.floor(this.io.rcvbuf / 2), 65535);
-    const mss = this.io.advMss;
+    const mss = this.io.advMss(req.daddr);
     if (space > mss) space = Math.floor(space / mss) * mss;
     req.rcvWnd = space;
     return space;
   }
 
   private sendSynAck(req: RequestSock): void {
-    const options: TcpOptions = {
-      mss: this.io.userMss ? Math.min(this.io.userMss, this.io.advMss) : this.io.advMss,
-    };
+    const adv = this.io.advMss(req.daddr);
+    const options: TcpOptions = { mss: this.io.userMss ? Math.min(this.io.userMss, adv) : adv };
     if (req.sackOk) options.sackOk = true;
     if (req.tsOk)
       options.ts = { val: (Math.floor(this.io.now() / MS) + req.tsOffset) >>> 0, ecr: req.tsRecent };

@@ -21,8 +21,8 @@ export interface ListenEntry {
   port: number;
   tl: TcpListener;
   acceptQ: TcpConn[];
-  /** Settings children inherit (buffers, nodelay, ...). */
-  childConfig(): { cfg: TcpConfig; sndbuf: number };
+  /** Settings children inherit (buffers, nodelay, ...), for a child talking to `daddr`. */
+  childConfig(daddr: number): { cfg: TcpConfig; sndbuf: number };
   /** A child completed the handshake (wake accept()). */
   onChild(child: TcpConn): void;
 }
@@ -33,7 +33,8 @@ function key(laddr: number, lport: number, raddr: number, rport: number): string
 
 export class TcpProto {
   readonly ehash = new Map<string, TcpConn>();
-  readonly listeners = new Map<string, ListenEntry>();
+  /** Listeners by "addr:port"; several sockets with SO_REUSEPORT form a group on one key. */
+  readonly listeners = new Map<string, ListenEntry[]>();
   readonly bind = new BindTable();
   /** Connections created by the stack (children, TIME_WAIT) for leak accounting. */
   private secret: number;
@@ -57,18 +58,44 @@ export class TcpProto {
     return this.ehash.get(key(laddr, lport, raddr, rport));
   }
 
-  /** Linux __inet_lookup_listener: exact local address first, then INADDR_ANY. */
-  lookupListener(daddr: number, dport: number): ListenEntry | undefined {
-    return this.listeners.get(`${daddr}:${dport}`) ?? this.listeners.get(`0:${dport}`);
+  /**
+   * Linux __inet_lookup_listener: exact local address first, then INADDR_ANY; within a SO_REUSEPORT
+   * group the member is chosen by the flow's hash (reciprocal_scale), so one flow maps to one member.
+   */
+  lookupListener(daddr: number, dport: number, saddr = 0, sport = 0): ListenEntry | undefined {
+    const g = this.listeners.get(`${daddr}:${dport}`) ?? this.listeners.get(`0:${dport}`);
+    if (!g || g.length === 0) return undefined;
+    if (g.length === 1) return g[0];
+    const h = this.flowHash(saddr, sport, daddr, dport);
+    return g[Math.floor((h * g.length) / 2 ** 32)];
+  }
+
+  /** A seeded hash of the 4-tuple (Linux inet_ehashfn). */
+  flowHash(saddr: number, sport: number, daddr: number, dport: number): number {
+    let h = this.secret ^ Math.imul(saddr ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(daddr, 0xc2b2ae35);
+    h ^= (sport << 16) | dport;
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+    return (h ^ (h >>> 16)) >>> 0;
   }
 
   addListener(e: ListenEntry): void {
-    this.listeners.set(`${e.addr}:${e.port}`, e);
+    const k = `${e.addr}:${e.port}`;
+    const g = this.listeners.get(k);
+    if (g) g.push(e);
+    else this.listeners.set(k, [e]);
   }
 
   removeListener(e: ListenEntry): void {
     const k = `${e.addr}:${e.port}`;
-    if (this.listeners.get(k) === e) this.listeners.delete(k);
+    const g = this.listeners.get(k);
+    if (!g) return;
+    const i = g.indexOf(e);
+    if (i < 0) return;
+    // Linux reuseport_detach_sock: the last member moves into the hole.
+    g[i] = g[g.length - 1];
+    g.pop();
+    if (g.length === 0) this.listeners.delete(k);
   }
 
   /** Is this 4-tuple free for a new connection (Linux __inet_check_established)? */
@@ -167,7 +194,7 @@ export class TcpProto {
       conn.taken.clear();
       return;
     }
-    const l = this.lookupListener(f.ipDaddr, f.dport);
+    const l = this.lookupListener(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (l) {
       this.net.trace?.("tcp-lookup", { found: "listener", port: f.dport });
       l.tl.input(seg);
@@ -270,20 +297,18 @@ export class TcpProto {
         else net.snmp.inc("TcpExt", name);
       },
       get rcvbuf() {
-        return getEntry().childConfig().cfg.rcvbuf;
+        return getEntry().childConfig(0).cfg.rcvbuf;
       },
-      get advMss() {
-        return getEntry().childConfig().cfg.advMss;
-      },
+      advMss: (daddr) => this.advMssFor(daddr),
       get userMss() {
-        return getEntry().childConfig().cfg.userMss;
+        return getEntry().childConfig(0).cfg.userMss;
       },
     };
   }
 
   /** Linux tcp_v4_syn_recv_sock: the child of a completed handshake, hashed, then fed the ACK. */
   private createChild(e: ListenEntry, req: RequestSock, ack: TcpSegment): boolean {
-    const { cfg, sndbuf } = e.childConfig();
+    const { cfg, sndbuf } = e.childConfig(req.daddr);
     const child = this.newConn(req.saddr, req.sport, req.daddr, req.dport, cfg, sndbuf);
     child.sk.initFromRequest(req);
     this.hash(child);

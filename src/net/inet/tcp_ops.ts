@@ -1,0 +1,624 @@
+// TCP's socket operations (Linux inet_stream_ops + tcp_prot): connect (__inet_stream_connect),
+// listen (inet_listen), accept (inet_csk_accept), sendmsg (tcp_sendmsg_locked), recvmsg
+// (tcp_recvmsg_locked), poll (tcp_poll), shutdown, close (tcp_close) and the SOL_TCP options.
+import type { TcpConn } from "../tcp/conn.js";
+import { TcpListener } from "../tcp/listen.js";
+import type { ListenEntry } from "../tcp/proto.js";
+import {
+  TCP_CLOSE as TCPS_CLOSE,
+  TCP_CLOSE_WAIT,
+  TCP_ESTABLISHED as TCPS_ESTABLISHED,
+  TCP_SYN_RECV,
+  TCP_SYN_SENT as TCPS_SYN_SENT,
+  TCP_TIME_WAIT,
+} from "../tcp/state.js";
+import {
+  AF_UNSPEC,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
+  O_NONBLOCK,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLRDHUP,
+  POLLRDNORM,
+  POLLWRNORM,
+  RCV_SHUTDOWN,
+  SEND_SHUTDOWN,
+  SHUTDOWN_MASK,
+  SIGPIPE,
+  SIOCINQ,
+  SIOCOUTQ,
+  SOCK_STREAM,
+  SOL_TCP,
+  SS_CONNECTED,
+  SS_CONNECTING,
+  SS_UNCONNECTED,
+  TCP_CORK,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_LISTEN,
+  TCP_MAXSEG,
+  TCP_NODELAY,
+  TCP_USER_TIMEOUT,
+} from "../../kernel/constants.js";
+import {
+  EADDRINUSE,
+  EAGAIN,
+  EALREADY,
+  ECONNREFUSED,
+  EINPROGRESS,
+  EINTR,
+  EINVAL,
+  EISCONN,
+  ENETUNREACH,
+  ENOIOCTLCMD,
+  ENOPROTOOPT,
+  ENOTCONN,
+  EOPNOTSUPP,
+  EPIPE,
+} from "../../kernel/errno.js";
+import type { SysResult } from "../../kernel/file.js";
+import { copyFromIov } from "../../kernel/iov.js";
+import type { Process } from "../../kernel/process.js";
+import type { OptOut, OptVal } from "../../kernel/sockopt.js";
+import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
+import { blockOn, type WaitOn } from "../../kernel/wait.js";
+import { inetBind, inetBindAddr, inetGetname, inetShutdown, inetUnbind } from "./af_inet.js";
+import { InetSock, inAddr } from "./sock.js";
+
+const TCP_MIN_MSS = 88;
+const MAX_TCP_WINDOW = 32767;
+
+/** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
+function attach(sk: InetSock, conn: TcpConn): void {
+  sk.tcp = conn;
+  conn.onWake = () => {
+    sk.state = conn.sk.state;
+    sk.syncTcpError();
+    sk.wakeAll(tcpPollSk(sk));
+  };
+}
+
+/** Release what a finished connection holds: buffers and the port (after TIME_WAIT for orphans). */
+function onConnGone(sk: InetSock, conn: TcpConn, orphaned: boolean): void {
+  conn.onDestroy = () => {
+    if (orphaned || sk.dead) {
+      conn.purge();
+      inetUnbind(sk);
+    }
+  };
+  if (conn.destroyed) conn.onDestroy();
+}
+
+function tcpConfig(sk: InetSock, daddr: number) {
+  const net = sk.net;
+  return net.tcp.config({
+    advMss: net.tcp.advMssFor(daddr),
+    rcvbuf: sk.rcvbuf,
+    nodelay: sk.nodelay,
+    keepalive: sk.keepopen,
+    userMss: sk.userMss,
+  });
+}
+
+// ---- connect ---------------------------------------------------------------------------------
+
+/** Linux __inet_stream_connect() + tcp_v4_connect(). */
+function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Process): SysResult {
+  const sk = sock.sk as InetSock;
+  const net = sk.net;
+  if (addr.family === AF_UNSPEC) {
+    // Linux tcp_disconnect(): abort whatever the socket had and make it unconnected again.
+    if (sk.tcp) {
+      sk.tcp.sk.sendActiveReset();
+      sk.tcp.sk.done();
+      sk.tcp.purge();
+      sk.tcp = undefined;
+    }
+    sock.state = SS_UNCONNECTED;
+    sk.state = TCPS_CLOSE;
+    return 0;
+  }
+  const nonblock = (fileFlags & O_NONBLOCK) !== 0;
+  switch (sock.state) {
+    case SS_CONNECTED:
+      return -EISCONN;
+    case SS_CONNECTING:
+      if (nonblock) return -EALREADY;
+      break;
+    case SS_UNCONNECTED: {
+      if (sk.state !== TCPS_CLOSE) return -EISCONN;
+      const a = inAddr(addr);
+      if (typeof a === "number") return a;
+      const [daddr, dport] = a;
+      if (!net.hasRoute(daddr)) return -ENETUNREACH;
+      const saddr = sk.laddr || net.sourceFor(daddr);
+      if (sk.lport === 0) {
+        // Linux __inet_hash_connect: an ephemeral port whose 4-tuple is free.
+        const err = pickConnectPort(sk, saddr, daddr, dport, task.uid);
+        if (err) return err;
+      } else if (!net.tcp.tupleFree(saddr, sk.lport, daddr, dport)) {
+        return -EADDRNOTAVAIL_CONNECT;
+      }
+      sk.raddr = daddr;
+      sk.rport = dport;
+      const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
+      attach(sk, conn);
+      sk.laddr = sk.laddr || 0;
+      conn.laddr = saddr;
+      net.tcp.hash(conn);
+      sock.state = SS_CONNECTING;
+      sk.state = TCPS_SYN_SENT;
+      net.snmp.inc("Tcp", "ActiveOpens");
+      const { iss, tsOffset } = net.tcp.isn(saddr, sk.lport, daddr, dport);
+      conn.sk.connect(iss, tsOffset);
+      if (nonblock) return -EINPROGRESS;
+      break;
+    }
+    default:
+      return -EINVAL;
+  }
+  const step = (): number | WaitOn => {
+    const conn = sk.tcp;
+    if (!conn) return -ECONNREFUSED;
+    const st = conn.sk.state;
+    if (st === TCPS_SYN_SENT || st === TCP_SYN_RECV) return sk.connectWait;
+    if (st === TCPS_CLOSE) {
+      // Linux: the connect failed; report sk_err and become unconnected.
+      sock.state = SS_UNCONNECTED;
+      sk.syncTcpError();
+      const err = sk.sockError();
+      sk.tcp = undefined;
+      conn.purge();
+      return err || -ECONNREFUSED;
+    }
+    sock.state = SS_CONNECTED;
+    return 0;
+  };
+  return blockOn(
+    task,
+    sk.sndTimeo(nonblock),
+    step,
+    () => -EINPROGRESS,
+    () => -EINTR,
+  );
+}
+
+/** EADDRNOTAVAIL: the bound port is already connected to this destination. */
+const EADDRNOTAVAIL_CONNECT = 99;
+
+function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: number, uid: number): number {
+  const net = sk.net;
+  const table = net.tcp.bind;
+  const range = net.sysctl.ip_local_port_range;
+  const port = table.pickPort(range, net.env.random(), (p) => {
+    // a port another socket bound explicitly is not for connect(); ours are shared by 4-tuple
+    const owners = table.owners(p);
+    if (owners.some((o) => !(o as { auto?: boolean }).auto)) return false;
+    return net.tcp.tupleFree(saddr, p, daddr, dport);
+  });
+  if (port === 0) return -EADDRNOTAVAIL_CONNECT;
+  const owner = {
+    addr: 0,
+    port,
+    reuseaddr: sk.reuse,
+    reuseport: false,
+    uid,
+    listening: false,
+    timewait: false,
+    auto: true,
+  };
+  table.add(owner);
+  sk.bindOwner = owner;
+  sk.lport = port;
+  return 0;
+}
+
+// ---- listen / accept ---------------------------------------------------------------------------
+
+/** Linux inet_listen() + inet_csk_listen_start(). */
+function tcpListen(sock: Socket, backlog: number, task: Process): number {
+  const sk = sock.sk as InetSock;
+  const net = sk.net;
+  if (sock.state !== SS_UNCONNECTED || sock.type !== SOCK_STREAM) return -EINVAL;
+  if (backlog < 0) backlog = 0;
+  if (sk.state === TCP_LISTEN && sk.listen) {
+    sk.listen.tl.backlog = backlog;
+    sk.maxAckBacklog = backlog;
+    return 0;
+  }
+  if (sk.state !== TCPS_CLOSE) return -EINVAL;
+  if (sk.lport === 0) {
+    const err = inetBindAddr(sk, 0, 0, task.uid); // inet_autobind
+    if (err) return err;
+  }
+  const owner = sk.bindOwner!;
+  owner.listening = true;
+  if (net.tcp.bind.conflicts(owner)) {
+    owner.listening = false;
+    return -EADDRINUSE;
+  }
+  const e: ListenEntry = {
+    addr: sk.laddr,
+    port: sk.lport,
+    tl: undefined as unknown as TcpListener,
+    acceptQ: [],
+    childConfig: (daddr) => ({ cfg: tcpConfig(sk, daddr), sndbuf: sk.sndbuf }),
+    onChild: () => {
+      sk.ackBacklog = e.acceptQ.length;
+      sk.wakeAll(POLLIN | POLLRDNORM);
+    },
+  };
+  e.tl = new TcpListener(net.tcp.listenIo(() => e), net.sysctl, backlog);
+  net.tcp.addListener(e);
+  sk.listen = e;
+  sk.maxAckBacklog = backlog;
+  sk.state = TCP_LISTEN;
+  return 0;
+}
+
+/** Linux inet_accept() -> inet_csk_accept(): waits exclusively, one acceptor per connection. */
+function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Process): SysResult {
+  const sk = sock.sk as InetSock;
+  if (sk.state !== TCP_LISTEN || !sk.listen) return -EINVAL;
+  const e = sk.listen;
+  const step = (): number | WaitOn => {
+    const err = sk.sockError();
+    if (err) return err;
+    const child = e.acceptQ.shift();
+    if (!child) return sk.acceptWait;
+    e.tl.acceptQueueLen--;
+    sk.ackBacklog = e.acceptQ.length;
+    const nsk = new InetSock(sk.kernel, sk.net, SOCK_STREAM, sk.protocol);
+    nsk.sndbuf = sk.sndbuf;
+    nsk.rcvbuf = sk.rcvbuf;
+    nsk.reuse = sk.reuse;
+    nsk.keepopen = sk.keepopen;
+    nsk.nodelay = sk.nodelay;
+    nsk.laddr = child.laddr;
+    nsk.lport = child.lport;
+    nsk.raddr = child.raddr;
+    nsk.rport = child.rport;
+    nsk.state = child.sk.state;
+    // Linux inet_inherit_port: the child joins the listener's bind bucket.
+    const owner = { ...sk.bindOwner!, listening: false, addr: child.laddr };
+    sk.net.tcp.bind.add(owner);
+    nsk.bindOwner = owner;
+    attach(nsk, child);
+    nsk.syncTcpError();
+    nsk.socket = newsock;
+    newsock.sk = nsk;
+    newsock.state = SS_CONNECTED;
+    if (child.destroyed) onConnGone(nsk, child, false);
+    return 0;
+  };
+  return blockOn(
+    task,
+    sk.rcvTimeo((fileFlags & O_NONBLOCK) !== 0),
+    step,
+    () => -EAGAIN,
+    () => -EINTR,
+  );
+}
+
+// ---- send / receive ----------------------------------------------------------------------------
+
+/** Linux sk_stream_is_writeable(): free space at least half of what is queued. */
+function writeable(conn: TcpConn): boolean {
+  return conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2;
+}
+
+/** Linux tcp_sendmsg_locked(). */
+function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task: Process): SysResult {
+  const sk = sock.sk as InetSock;
+  if (flags & MSG_OOB) return -EOPNOTSUPP; // urgent data is in the README's not-yet list
+  const sigpipe = (err: number): number => {
+    if (err === -EPIPE && !(flags & MSG_NOSIGNAL)) task.signal(SIGPIPE);
+    return err;
+  };
+  let copied = 0;
+  const step = (): number | WaitOn => {
+    const conn = sk.tcp;
+    sk.syncTcpError();
+    // sk_stream_wait_connect(): error first, then not-connecting -> EPIPE, else wait for the handshake
+    const st = conn ? conn.sk.state : TCPS_CLOSE;
+    if (st !== TCPS_ESTABLISHED && st !== TCP_CLOSE_WAIT) {
+      if (sk.err) return copied || sk.sockError();
+      if (st === TCPS_SYN_SENT || st === TCP_SYN_RECV) return sk.connectWait;
+      return copied || sigpipe(-EPIPE);
+    }
+    const c = conn!;
+    while (copied < len) {
+      if (sk.err) return copied || sk.sockError();
+      if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
+      const space = c.sndSpace();
+      if (space <= 0) {
+        c.sk.pushPending();
+        return sk.writeWait;
+      }
+      const n = c.append(copyFromIov(msg.iov, copied, Math.min(space, len - copied)));
+      if (n === 0) {
+        c.sk.pushPending();
+        return sk.writeWait; // out of skbs: wait for acknowledgements to free some
+      }
+      copied += n;
+    }
+    c.sk.pushPending();
+    return copied;
+  };
+  return blockOn(
+    task,
+    sk.sndTimeo((flags & MSG_DONTWAIT) !== 0),
+    step,
+    () => copied || -EAGAIN,
+    () => copied || -EINTR,
+  );
+}
+
+/** Copy from the receive queue into an iovec (tcp_recvmsg's skb_copy_datagram_msg loop). */
+function readInto(conn: TcpConn, iov: readonly Uint8Array[], off: number, len: number, peek: boolean): number {
+  let done = 0;
+  let skip = off;
+  for (const b of iov) {
+    if (done >= len) break;
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    const want = Math.min(b.length - skip, len - done);
+    if (peek) {
+      // peek must see the bytes after those already peeked into earlier buffers
+      const tmp = new Uint8Array(off + done + want);
+      const n = conn.read(tmp, true);
+      const got = Math.max(0, n - (off + done));
+      b.set(tmp.subarray(off + done, off + done + got), skip);
+      done += got;
+      if (got < want) break;
+    } else {
+      const n = conn.read(b.subarray(skip, skip + want), false);
+      done += n;
+      if (n < want) break;
+    }
+    skip = 0;
+  }
+  return done;
+}
+
+/** Linux tcp_recvmsg_locked(). */
+function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task: Process): SysResult {
+  const sk = sock.sk as InetSock;
+  if (sk.state === TCP_LISTEN) return -ENOTCONN;
+  if (flags & MSG_OOB) return -EINVAL; // no urgent data is ever queued
+  const peek = (flags & MSG_PEEK) !== 0;
+  const target = sk.rcvLowat((flags & MSG_WAITALL) !== 0, len);
+  msg.name = null;
+  msg.flags = 0;
+  let copied = 0;
+  const step = (): number | WaitOn => {
+    const conn = sk.tcp;
+    if (!conn) return copied || -ENOTCONN; // never connected
+    if (conn.rcvBytes > 0) {
+      copied += readInto(conn, msg.iov, copied, len - copied, peek);
+      if (copied >= target || peek) return copied;
+    }
+    if (copied >= target) return copied;
+    sk.syncTcpError();
+    if (sk.err) return copied || sk.sockError();
+    if (conn.sk.rcvShutdown || sk.shutdown & RCV_SHUTDOWN) return copied;
+    const st = conn.sk.state;
+    if (st === TCPS_CLOSE) return copied;
+    return sk.readWait;
+  };
+  return blockOn(
+    task,
+    sk.rcvTimeo((flags & MSG_DONTWAIT) !== 0),
+    step,
+    () => copied || -EAGAIN,
+    () => copied || -EINTR,
+  );
+}
+
+// ---- poll / ioctl / shutdown / release -----------------------------------------------------------
+
+/** Linux tcp_poll(). */
+export function tcpPollSk(sk: InetSock): number {
+  if (sk.state === TCP_LISTEN) return sk.listen && sk.listen.acceptQ.length > 0 ? POLLIN | POLLRDNORM : 0;
+  const conn = sk.tcp;
+  const st = conn ? conn.sk.state : TCPS_CLOSE;
+  let mask = 0;
+  if (sk.shutdown === SHUTDOWN_MASK || st === TCPS_CLOSE) mask |= POLLHUP;
+  if (sk.shutdown & RCV_SHUTDOWN || conn?.sk.rcvShutdown) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  if (st !== TCPS_SYN_SENT && st !== TCP_SYN_RECV) {
+    if (conn && conn.rcvBytes > 0) mask |= POLLIN | POLLRDNORM;
+    if (!(sk.shutdown & SEND_SHUTDOWN)) {
+      if (!conn || writeable(conn)) mask |= POLLOUT | POLLWRNORM;
+    } else {
+      mask |= POLLOUT | POLLWRNORM;
+    }
+  }
+  if (sk.err || (conn?.sk.err && st === TCPS_CLOSE)) mask |= POLLERR;
+  return mask;
+}
+
+function tcpPoll(sock: Socket): number {
+  return tcpPollSk(sock.sk as InetSock);
+}
+
+/** Linux tcp_ioctl(): SIOCINQ (FIONREAD) and SIOCOUTQ. */
+function tcpIoctl(sock: Socket, cmd: number): number {
+  const sk = sock.sk as InetSock;
+  if (cmd === SIOCINQ) {
+    if (sk.state === TCP_LISTEN) return -EINVAL;
+    return sk.tcp ? sk.tcp.rcvBytes : 0;
+  }
+  if (cmd === SIOCOUTQ) {
+    if (sk.state === TCP_LISTEN) return -EINVAL;
+    return sk.tcp ? sk.tcp.sndBytes : 0;
+  }
+  return -ENOIOCTLCMD;
+}
+
+function tcpShutdown(sock: Socket, how: number): number {
+  return inetShutdown(
+    sock,
+    how,
+    (sk) => sk.tcp?.sk.shutdownWrite(),
+    (sk) => {
+      if (sk.listen) closeListener(sk);
+      else if (sk.tcp) {
+        sk.tcp.sk.done();
+        sk.tcp.purge();
+        sk.tcp = undefined;
+      }
+      sk.state = TCPS_CLOSE;
+    },
+  );
+}
+
+/** Linux inet_csk_listen_stop(): children never accepted are reset and freed. */
+function closeListener(sk: InetSock): void {
+  const e = sk.listen!;
+  sk.net.tcp.removeListener(e);
+  e.tl.close();
+  for (const child of e.acceptQ) {
+    child.sk.sendActiveReset();
+    child.sk.done();
+    child.purge();
+  }
+  e.acceptQ.length = 0;
+  e.tl.acceptQueueLen = 0;
+  sk.listen = undefined;
+  sk.bindOwner!.listening = false;
+}
+
+/** Linux tcp_close() (via inet_release). */
+function tcpRelease(sock: Socket): SysResult {
+  const sk = sock.sk as InetSock;
+  if (!sk) return 0;
+  sk.dead = true;
+  if (sk.listen) {
+    closeListener(sk);
+    inetUnbind(sk);
+  } else if (sk.tcp) {
+    const conn = sk.tcp;
+    conn.onWake = () => {};
+    const lingerZero = sk.linger && sk.lingertime === 0;
+    conn.sk.close(conn.rcvBytes, lingerZero);
+    if (conn.sk.state === TCP_TIME_WAIT && sk.bindOwner) sk.bindOwner.timewait = true;
+    onConnGone(sk, conn, true);
+  } else {
+    inetUnbind(sk);
+  }
+  sk.state = TCPS_CLOSE;
+  sock.sk = null;
+  sk.socket = null;
+  return 0;
+}
+
+// ---- options -------------------------------------------------------------------------------------
+
+function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: OptVal): number {
+  const sk = sock.sk as InetSock;
+  if (level !== SOL_TCP) return -ENOPROTOOPT;
+  const val = typeof optval === "boolean" ? (optval ? 1 : 0) : typeof optval === "number" ? optval : Number.NaN;
+  if (Number.isNaN(val)) return -EINVAL;
+  switch (optname) {
+    case TCP_NODELAY:
+      sk.nodelay = val !== 0;
+      if (sk.tcp) {
+        sk.tcp.sk.cfg.nodelay = sk.nodelay;
+        if (sk.nodelay) sk.tcp.sk.pushPending();
+      }
+      return 0;
+    case TCP_MAXSEG:
+      // Linux: 0 resets; otherwise TCP_MIN_MSS..MAX_TCP_WINDOW
+      if (val !== 0 && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW)) return -EINVAL;
+      sk.userMss = val;
+      if (sk.tcp) sk.tcp.sk.cfg.userMss = val;
+      return 0;
+    case TCP_CORK:
+      sk.cork = val !== 0;
+      return 0;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
+      if (val < 1 || val > MAX_TCP_KEEP) return -EINVAL;
+      setKeep(sk, optname === TCP_KEEPIDLE ? "tcp_keepalive_time" : "tcp_keepalive_intvl", val);
+      return 0;
+    case TCP_KEEPCNT:
+      if (val < 1 || val > 127) return -EINVAL;
+      setKeep(sk, "tcp_keepalive_probes", val);
+      return 0;
+    case TCP_USER_TIMEOUT:
+      if (val < 0) return -EINVAL;
+      sk.userTimeout = val;
+      return 0;
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+const MAX_TCP_KEEP = 32767;
+
+function setKeep(sk: InetSock, key: "tcp_keepalive_time" | "tcp_keepalive_intvl" | "tcp_keepalive_probes", v: number): void {
+  sk.keep[key] = v;
+  if (sk.tcp) {
+    sk.tcp.sk.cfg.sysctl = { ...sk.tcp.sk.cfg.sysctl, ...sk.keep };
+    sk.tcp.sk.armKeepalive();
+  }
+}
+
+function tcpGetsockopt(sock: Socket, level: number, optname: number, out: OptOut): number {
+  const sk = sock.sk as InetSock;
+  if (level !== SOL_TCP) return -ENOPROTOOPT;
+  const sysctl = sk.net.sysctl;
+  switch (optname) {
+    case TCP_NODELAY:
+      out.value = sk.nodelay ? 1 : 0;
+      return 0;
+    case TCP_MAXSEG:
+      // Linux: the current MSS once connected, else user_mss or TCP_MSS_DEFAULT (536)
+      out.value = sk.tcp && sk.tcp.sk.state !== TCPS_CLOSE ? sk.tcp.sk.mssCache : sk.userMss || 536;
+      return 0;
+    case TCP_CORK:
+      out.value = sk.cork ? 1 : 0;
+      return 0;
+    case TCP_KEEPIDLE:
+      out.value = sk.keep.tcp_keepalive_time ?? sysctl.tcp_keepalive_time;
+      return 0;
+    case TCP_KEEPINTVL:
+      out.value = sk.keep.tcp_keepalive_intvl ?? sysctl.tcp_keepalive_intvl;
+      return 0;
+    case TCP_KEEPCNT:
+      out.value = sk.keep.tcp_keepalive_probes ?? sysctl.tcp_keepalive_probes;
+      return 0;
+    case TCP_USER_TIMEOUT:
+      out.value = sk.userTimeout;
+      return 0;
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+export const tcpStreamOps: ProtoOps = {
+  family: 2,
+  release: tcpRelease,
+  bind: inetBind,
+  connect: tcpConnect,
+  socketpair: () => -EOPNOTSUPP,
+  accept: tcpAccept,
+  getname: inetGetname,
+  poll: tcpPoll,
+  ioctl: tcpIoctl,
+  listen: tcpListen,
+  shutdown: tcpShutdown,
+  setsockopt: tcpSetsockopt,
+  getsockopt: tcpGetsockopt,
+  sendmsg: tcpSendmsg,
+  recvmsg: tcpRecvmsg,
+};
