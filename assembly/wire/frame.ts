@@ -171,13 +171,21 @@ const EINVAL: i32 = 22;
   return setReason(out, -(<i32>DROP_UNHANDLED_PROTO));
 }
 
+/** A frame that does not lie in linear memory (a caller's bug): reason NOT_SPECIFIED, nothing else. */
+@inline function outOfMemory(out: usize, len: u32): i32 {
+  initFrame(out, len);
+  return setReason(out, -(<i32>DROP_NOT_SPECIFIED));
+}
+
 /**
  * Dissects the Ethernet frame of `len` bytes at ptr into the FRAME struct at out. Returns 0 when the
- * frame passes every check, else -reason (also in FRAME_REASON); -EINVAL (and nothing written) when
- * the frame or the FRAME struct lies outside linear memory.
+ * frame passes every check, else -reason (also in FRAME_REASON). A frame reaching past the end of
+ * linear memory gets reason NOT_SPECIFIED. When the FRAME struct itself would lie outside memory,
+ * nothing is written and the result is -EINVAL (-22: the one result that is not a drop reason).
  */
 export function parseFrame(ptr: usize, len: u32, out: usize): i32 {
-  if (!inMemory(ptr, len) || !inMemory(out, FRAME_SIZE)) return -EINVAL;
+  if (!inMemory(out, FRAME_SIZE)) return -EINVAL;
+  if (!inMemory(ptr, len)) return outOfMemory(out, len);
   return dissectFrame(ptr, len, out);
 }
 
@@ -197,10 +205,11 @@ function dissectIp(ptr: usize, len: u32, out: usize): i32 {
 /**
  * Dissects a raw IP packet (no link header) of `len` bytes at ptr into the FRAME at out. The ETH repr
  * holds only the ethertype (0x0800, or 0x86dd for an IPv6 packet, which is refused as
- * UNHANDLED_PROTO); FRAMEF_ETH stays clear. Returns 0, -reason, or -EINVAL as parseFrame.
+ * UNHANDLED_PROTO); FRAMEF_ETH stays clear. Returns as parseFrame.
  */
 export function parseIpPacket(ptr: usize, len: u32, out: usize): i32 {
-  if (!inMemory(ptr, len) || !inMemory(out, FRAME_SIZE)) return -EINVAL;
+  if (!inMemory(out, FRAME_SIZE)) return -EINVAL;
+  if (!inMemory(ptr, len)) return outOfMemory(out, len);
   return dissectIp(ptr, len, out);
 }
 
@@ -218,12 +227,8 @@ export function parseBatch(descPtr: usize, count: u32, out: usize): i32 {
     const p = <usize>load<u32>(descPtr + i * 8);
     const n = load<u32>(descPtr + i * 8 + 4);
     const f = out + i * FRAME_SIZE;
-    if (!inMemory(p, n)) {
-      initFrame(f, n);
-      store<u32>(f + FRAME_REASON, DROP_NOT_SPECIFIED);
-      continue;
-    }
-    if (dissectFrame(p, n, f) == 0) ok++;
+    if (!inMemory(p, n)) outOfMemory(f, n);
+    else if (dissectFrame(p, n, f) == 0) ok++;
   }
   return ok;
 }
