@@ -147,6 +147,16 @@ describe("readFrame", () => {
     });
     expect(unreach.flags & F.FRAMEF_L4_CSUM_OK).toBeTruthy();
 
+    const te = dissect(hex(G.ICMP_TIME_EXCEEDED));
+    expect(te.icmp).toEqual({
+      type: 11,
+      code: 0,
+      checksum: 0x09c1,
+      rest: 0,
+      quoted: { ihl: 5, proto: 17, src: "10.77.0.1", dst: "10.78.0.5", sport: 40001, dport: 33434 },
+    });
+    expect([te.reason, te.payloadOff, te.payloadLen]).toEqual([0, 42, 35]);
+
     const udp = dissect(hex(G.UDP_DGRAM));
     expect(udp.udp).toEqual({ sport: 40000, dport: 9999, len: 18, checksum: 0xfe7c });
     expect([udp.reason, udp.payloadOff, udp.payloadLen]).toEqual([0, 42, 10]);
