@@ -147,6 +147,16 @@ describe("readFrame", () => {
     });
     expect(unreach.flags & F.FRAMEF_L4_CSUM_OK).toBeTruthy();
 
+    const te = dissect(hex(G.ICMP_TIME_EXCEEDED));
+    expect(te.icmp).toEqual({
+      type: 11,
+      code: 0,
+      checksum: 0x09c1,
+      rest: 0,
+      quoted: { ihl: 5, proto: 17, src: "10.77.0.1", dst: "10.78.0.5", sport: 40001, dport: 33434 },
+    });
+    expect([te.reason, te.payloadOff, te.payloadLen]).toEqual([0, 42, 35]);
+
     const udp = dissect(hex(G.UDP_DGRAM));
     expect(udp.udp).toEqual({ sport: 40000, dport: 9999, len: 18, checksum: 0xfe7c });
     expect([udp.reason, udp.payloadOff, udp.payloadLen]).toEqual([0, 42, 10]);
@@ -437,13 +447,21 @@ describe("parseBatch", () => {
     });
   });
 
-  it("parseFrame and parseIpPacket refuse ranges outside memory without writing", () => {
+  it("parseFrame and parseIpPacket: a frame past the end of memory is NOT_SPECIFIED, a bad FRAME -EINVAL", () => {
     const end = core.x.memory.buffer.byteLength;
-    core.u8.fill(0xee, L.FRAME_OUT_OFFSET, L.FRAME_OUT_OFFSET + L.FRAME_SIZE);
-    expect(core.x.parseFrame(end - 10, 11, L.FRAME_OUT_OFFSET)).toBe(-22);
-    expect(core.x.parseIpPacket(end - 10, 11, L.FRAME_OUT_OFFSET)).toBe(-22);
-    expect(core.x.parseFrame(IN, 60, end - 8)).toBe(-22);
-    expect(core.u8[L.FRAME_OUT_OFFSET]).toBe(0xee);
+    for (const parse of [core.x.parseFrame, core.x.parseIpPacket]) {
+      core.u8.fill(0xee, L.FRAME_OUT_OFFSET, L.FRAME_OUT_OFFSET + L.FRAME_SIZE);
+      expect(parse(end - 10, 11, L.FRAME_OUT_OFFSET)).toBe(-L.DROP_NOT_SPECIFIED);
+      expect(readFrame(core, L.FRAME_OUT_OFFSET)).toMatchObject({
+        reason: L.DROP_NOT_SPECIFIED,
+        flags: 0,
+        len: 11,
+      });
+      core.u8.fill(0xee, L.FRAME_OUT_OFFSET, L.FRAME_OUT_OFFSET + L.FRAME_SIZE);
+      expect(parse(IN, 60, end - 8)).toBe(-22);
+      expect(parse(0xffff_fff0, 60, 0xffff_fff0)).toBe(-22);
+      expect(core.u8[L.FRAME_OUT_OFFSET]).toBe(0xee);
+    }
     expect(core.x.parseFrame(end - 10, 10, L.FRAME_OUT_OFFSET)).toBe(-L.DROP_PKT_TOO_SMALL);
   });
 });

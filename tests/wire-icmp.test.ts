@@ -5,7 +5,7 @@ import { IcmpRepr } from "../src/core/frame.js";
 import * as L from "../src/generated/layout.js";
 import { icmpChecksumFill } from "../src/twin/wire/icmp.js";
 import { freshCore } from "./helpers/core.js";
-import { ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH } from "./helpers/golden.js";
+import { ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED } from "./helpers/golden.js";
 import { dvOf, ENOBUFS, GUARD, hex, IN, IP_A, IP_B, WIRE_IMPLS, type WireImpl } from "./helpers/wire.js";
 
 /** The ICMP message of a captured frame (everything after the 20-byte IP header). */
@@ -68,7 +68,7 @@ describe.each(WIRE_IMPLS)("icmp (%s)", (_name, make) => {
   });
 
   it("parse then emit gives back the captured headers", () => {
-    for (const f of [ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH]) {
+    for (const f of [ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED]) {
       const m = msg(f);
       const { repr } = w.parse("icmp", m);
       expect(w.emit("icmp", repr, 8).out.subarray(0, 8)).toEqual(m.subarray(0, 8));
@@ -121,7 +121,7 @@ describe.each(WIRE_IMPLS)("icmp (%s)", (_name, make) => {
 describe("icmpChecksumFill", () => {
   it("Wasm and twin reproduce the captured checksums", async () => {
     const core = await freshCore();
-    for (const f of [ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH]) {
+    for (const f of [ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED]) {
       const m = msg(f);
       const want = (m[2] << 8) | m[3];
       const t = m.slice();

@@ -33,7 +33,7 @@ export const ETH_P_802_3_MIN: u32 = 0x0600; // below this the field is an 802.3 
  * Parses the link header at ptr into the ETH repr. Returns the header length (14, or 18 with a
  * tag), or -DROP_PKT_TOO_SMALL when the frame is shorter than its header.
  */
-export function ethernetParse(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function ethernetParse(ptr: usize, len: u32, repr: usize): i32 {
   if (len < ETH_HLEN) return -(<i32>DROP_PKT_TOO_SMALL);
   copyMac(repr + ETH_DST, ptr + DST);
   copyMac(repr + ETH_SRC, ptr + SRC);

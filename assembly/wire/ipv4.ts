@@ -53,7 +53,7 @@ export const IP_OFFSET: u32 = 0x1fff;
  * Reads the 20-byte header into the IPV4 repr and checks version and IHL. Returns the header length
  * (IHL * 4) or -DROP_IP_INHDR. The repr is written whenever len >= 20.
  */
-export function ipv4ParseHeader(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function ipv4ParseHeader(ptr: usize, len: u32, repr: usize): i32 {
   if (len < IPV4_HDR_LEN) return -(<i32>DROP_IP_INHDR); // ip_rcv_core: pskb_may_pull(sizeof(iphdr))
   const vi = ld8(ptr + VER_IHL);
   const version = vi >> 4;
@@ -82,7 +82,7 @@ export function ipv4ParseHeader(ptr: usize, len: u32, repr: usize): i32 {
  * IPSTATS_MIB_INTRUNCATEDPKTS) and against the header length (-DROP_IP_INHDR). Returns 0 when valid.
  * `ptr`/`len` as given to ipv4ParseHeader, which must have succeeded.
  */
-export function ipv4Validate(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function ipv4Validate(ptr: usize, len: u32, repr: usize): i32 {
   const ihl = <u32>load<u8>(repr + IPV4_IHL);
   if (ipFastCsum(ptr, ihl) != 0) return -(<i32>DROP_IP_CSUM);
   const tot = <u32>load<u16>(repr + IPV4_TOTAL_LEN);

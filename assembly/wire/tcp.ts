@@ -57,8 +57,16 @@ const TCPOLEN_SACK_PERM: u32 = 2;
 const TCPOLEN_TIMESTAMP: u32 = 10;
 const TCPOLEN_SACK_BASE: u32 = 2;
 const TCPOLEN_SACK_PERBLOCK: u32 = 8;
-// NOP, NOP, TIMESTAMP, 10: the aligned timestamp tcp_parse_aligned_timestamp() looks for.
-const TS_ALIGNED_WORD: u32 = 0x0101_080a;
+// The 32-bit words tcp_options_write() puts on the wire.
+// NOP, NOP, TIMESTAMP, 10: also the aligned timestamp tcp_parse_aligned_timestamp() looks for.
+const TS_ALIGNED_WORD: u32 =
+  (TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) | (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP;
+const SACK_PERM_TS_WORD: u32 =
+  (TCPOPT_SACK_PERM << 24) | (TCPOLEN_SACK_PERM << 16) | (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP;
+const NOP_NOP_SACK_PERM_WORD: u32 =
+  (TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) | (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM;
+const NOP_WSCALE_WORD: u32 = (TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) | (TCPOLEN_WINDOW << 8); // | wscale
+const NOP_NOP_SACK_WORD: u32 = (TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) | (TCPOPT_SACK << 8); // | length
 
 @inline export function tcpDoff(p: usize): u32 {
   return ld8(p + DOFF_RES) >> 4;
@@ -71,7 +79,7 @@ const TS_ALIGNED_WORD: u32 = 0x0101_080a;
  * the two truncation cases unnamed; they are the same fault, so we name them alike.) The repr's base
  * fields are written whenever len >= 20; options only when the header is whole.
  */
-export function tcpParse(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function tcpParse(ptr: usize, len: u32, repr: usize): i32 {
   if (len < TCP_HDR_LEN) return -(<i32>DROP_PKT_TOO_SMALL);
   const dr = ld8(ptr + DOFF_RES);
   const doff = dr >> 4;
@@ -168,7 +176,7 @@ function tcpParseOptions(opt: usize, optLen: u32, repr: usize): void {
 }
 
 /** 1 when the `len`-byte segment at ptr has a correct checksum with the IPv4 pseudo-header, else 0. */
-export function tcpChecksumValid(ptr: usize, len: u32, saddr: u32, daddr: u32): i32 {
+@inline export function tcpChecksumValid(ptr: usize, len: u32, saddr: u32, daddr: u32): i32 {
   return csumTcpudpMagic(saddr, daddr, len, IPPROTO_TCP, csumPartial(ptr, len, 0)) == 0 ? 1 : 0;
 }
 
@@ -226,7 +234,7 @@ export function tcpEmit(repr: usize, ptr: usize, cap: u32): i32 {
   }
   if (opt & TCPO_TS) {
     if (opt & TCPO_SACK_PERM) {
-      st32(p, (TCPOPT_SACK_PERM << 24) | (TCPOLEN_SACK_PERM << 16) | (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+      st32(p, SACK_PERM_TS_WORD);
     } else {
       st32(p, TS_ALIGNED_WORD);
     }
@@ -234,16 +242,16 @@ export function tcpEmit(repr: usize, ptr: usize, cap: u32): i32 {
     st32(p + 8, load<u32>(repr + TCP_TSECR));
     p += 12;
   } else if (opt & TCPO_SACK_PERM) {
-    st32(p, (TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) | (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
+    st32(p, NOP_NOP_SACK_PERM_WORD);
     p += 4;
   }
   if (opt & TCPO_WSCALE) {
-    st32(p, (TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) | (TCPOLEN_WINDOW << 8) | <u32>load<u8>(repr + TCP_WSCALE));
+    st32(p, NOP_WSCALE_WORD | <u32>load<u8>(repr + TCP_WSCALE));
     p += 4;
   }
   const n = sackBlocks(repr, <u32>(p - ptr) - TCP_HDR_LEN);
   if (n) {
-    st32(p, (TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) | (TCPOPT_SACK << 8) | (TCPOLEN_SACK_BASE + n * TCPOLEN_SACK_PERBLOCK));
+    st32(p, NOP_NOP_SACK_WORD | (TCPOLEN_SACK_BASE + n * TCPOLEN_SACK_PERBLOCK));
     p += 4;
     const src = repr + TCP_SACK;
     for (let i: u32 = 0; i < n; i++) {

@@ -19,7 +19,7 @@ export const UDP_HDR_LEN: u32 = 8;
  * length is below 8 or above `len` (short_packet). Bytes past the UDP length are not the datagram's
  * (pskb_trim_rcsum). The checksum is checked by udpChecksumValid, which needs the addresses.
  */
-export function udpParse(ptr: usize, len: u32, repr: usize): i32 {
+@inline export function udpParse(ptr: usize, len: u32, repr: usize): i32 {
   if (len < UDP_HDR_LEN) return -(<i32>DROP_PKT_TOO_SMALL);
   const ulen = ld16(ptr + LEN);
   store<u16>(repr + UDP_SPORT, <u16>ld16(ptr + SPORT));
@@ -34,7 +34,7 @@ export function udpParse(ptr: usize, len: u32, repr: usize): i32 {
  * 1 when the datagram of `ulen` bytes at ptr has a correct checksum (pseudo-header included) or a
  * zero one (not computed: RFC 768, accepted by udp4_csum_init), else 0.
  */
-export function udpChecksumValid(ptr: usize, ulen: u32, saddr: u32, daddr: u32): i32 {
+@inline export function udpChecksumValid(ptr: usize, ulen: u32, saddr: u32, daddr: u32): i32 {
   if (load<u16>(ptr + CHECK) == 0) return 1;
   return csumTcpudpMagic(saddr, daddr, ulen, IPPROTO_UDP, csumPartial(ptr, ulen, 0)) == 0 ? 1 : 0;
 }

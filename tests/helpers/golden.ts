@@ -2,7 +2,8 @@
 // veth pair (10.77.0.1 / 02:00:00:00:00:01 and 10.77.0.2 / 02:00:00:00:00:02) with checksum offload
 // off (`ethtool -K wswN tx off rx off`), so every checksum on the wire is the kernel's own; captured
 // with tcpdump on the 10.77.0.2 side while running ping, a TCP exchange (python sockets), a UDP
-// datagram to a closed port (which drew an ICMP port unreachable) and a connect to a closed port.
+// datagram to a closed port (which drew an ICMP port unreachable), a connect to a closed port, and a
+// TTL-1 datagram routed through 10.77.0.2 (which drew an ICMP time exceeded).
 // tcpdump -vv decoded them as noted (all checksums "correct").
 
 /** ARP, Request who-has 10.77.0.2 tell 10.77.0.1 (42 bytes: veth does not pad). */
@@ -44,3 +45,7 @@ export const UDP_DGRAM =
 /** ICMP 10.77.0.2 udp port 9999 unreachable (type 3 code 3), quoting the datagram above; tos 0xc0. */
 export const ICMP_PORT_UNREACH =
   "020000000001 020000000002 0800 45c000422691000040013ece0a4d00020a4d0001 030311bd00000000 45000026ee814000401137a90a4d00010a4d00029c40270f0012fe7c68656c6c6f207564700a";
+/** ICMP time exceeded in-transit (type 11 code 0) from 10.77.0.2 forwarding a TTL-1 datagram
+ *  10.77.0.1.40001 > 10.78.0.5.33434 (UDP, "ttl one"); tos 0xc0, IP id 40143. */
+export const ICMP_TIME_EXCEEDED =
+  "020000000001 020000000002 0800 45c0003f9ccf00004001c8920a4d00020a4d0001 0b0009c100000000 450000231a6d400001114abd0a4d00010a4e00059c41829a000f175074746c206f6e65";
