@@ -2,6 +2,7 @@
 // `wirestack` command line: every command is listed by `wirestack --help` with one line each.
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
+import { registerPacketdrill } from "./packetdrill.js";
 
 const program = new Command();
 program
@@ -9,5 +10,6 @@ program
   .description("The Linux network path as a WebAssembly engine: sk_buff, IPv4/TCP/UDP, sockets, epoll")
   .showHelpAfterError();
 registerBench(program);
+registerPacketdrill(program);
 
 await program.parseAsync(process.argv);
