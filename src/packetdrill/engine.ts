@@ -81,7 +81,11 @@ export interface StructField {
 export interface SyscallCall {
   /** POSIX name as in the script: socket, bind, listen, accept, connect, read, write, sendmsg, ... */
   name: string;
-  /** Arguments in order. fd arguments are already live fds. */
+  /**
+   * Arguments in order. fd arguments (and `fd=` struct fields) are already live fds. Output
+   * arguments carry the script's expected value (getsockopt's `[42000]`, poll's `revents=`): the
+   * engine ignores it as input and reports what it wrote in SyscallOutcome.out.
+   */
   args: Value[];
   /** Script line, for the engine's own messages. */
   line: number;

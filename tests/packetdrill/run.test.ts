@@ -202,6 +202,29 @@ describe("runner on the fake engine", () => {
     );
   });
 
+  it("with strictEnd, fails on a segment left unmatched after the last line (packetdrill does not look)", async () => {
+    const cut = PASSIVE.slice(0, PASSIVE.indexOf("+0 > . 1:1(0) ack 1001"));
+    expect((await run(cut, serverFake().fake)).status).toBe("PASS");
+    expect(formatResult(await run(cut, serverFake().fake, { strictEnd: true }))).toBe(
+      "FAIL t.pkt:10: unexpected outbound packet after the last script event | expected: (no more packets) | actual: > . 1:1(0) ack 1001 win 256 at 0.100000 sec",
+    );
+  });
+
+  it("injects ICMP quoting the SUT's own segment in live numbers", async () => {
+    const { fake } = serverFake();
+    const script = `${PASSIVE.slice(0, PASSIVE.indexOf("+0 accept"))}+0 < icmp unreachable frag_needed mtu 800 [1:1001(1000)]\n`;
+    expect((await run(script, fake)).status).toBe("PASS");
+    expect(fake.injected[fake.injected.length - 1].pkt).toEqual({
+      proto: "icmp",
+      srcIp: "192.0.2.1",
+      dstIp: "192.168.0.1",
+      type: "unreachable",
+      code: "frag_needed",
+      mtu: 800,
+      quoted: { srcPort: 8080, dstPort: 49152, seq: ISS + 1, len: 1000 },
+    });
+  });
+
   it("fails a wrong syscall result and errno, and a wrong value written back", async () => {
     const res = (ret: number, errno?: string) =>
       serverFake({}, { onSyscall: (c) => (c.name === "read" ? { ret, errno } : undefined) });
