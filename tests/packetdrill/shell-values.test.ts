@@ -34,7 +34,9 @@ describe("shell commands", () => {
   });
 
   it("ignores restores and metric flushes, and reports anything else", () => {
-    expect(interpretCommand(["/tmp/sysctl_restore_$", "{PPID}.sh"].join(""))[0]).toMatchObject({ kind: "ignore" });
+    expect(interpretCommand(["/tmp/sysctl_restore_$", "{PPID}.sh"].join(""))[0]).toMatchObject({
+      kind: "ignore",
+    });
     expect(interpretCommand("ip tcp_metrics flush all > /dev/null 2>&1")[0]).toMatchObject({
       kind: "ignore",
     });
