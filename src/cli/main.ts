@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
+import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
 
 const program = new Command();
@@ -13,5 +14,6 @@ program
 registerDemo(program);
 registerPcap(program);
 registerBench(program);
+registerPacketdrill(program);
 
 await program.parseAsync(process.argv);
