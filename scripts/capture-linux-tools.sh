@@ -7,13 +7,16 @@
 # each renamed with prctl(PR_SET_NAME) so ss and lsof show a known command name, open:
 #   nginx         TCP listener 127.0.0.1:8080 (backlog 16, non-blocking) that accepts one connection
 #                 and never reads it (Recv-Q), leaving two more in its accept queue (listener Recv-Q 2)
-#   curl          the three clients of nginx; then one connection to echod closed first by both
+#   curl          the three clients of nginx and the client of memcached; then one connection to echod closed first by both
 #                 sides (TIME-WAIT) and one closed by curl only (FIN-WAIT-2 / CLOSE-WAIT)
 #   echod         TCP listener 127.0.0.1:7007 (backlog 8)
 #   redis-server  TCP listener 127.0.0.1:6379 (backlog 128) that writes to its one client until the
 #                 socket would block (Send-Q, zero window, persist timer)
 #   redis-cli     that client, with a 4 KiB SO_RCVBUF, never reading (Recv-Q)
+#   memcached     TCP listener 127.100.200.250:11211 (another loopback address: wide columns) with
+#                 one accepted connection from curl
 #   dnsd          UDP socket bound to 127.0.0.1:5353, never reading (Recv-Q)
+#   statsd        UDP socket bound to 127.0.0.123:8125 as uid 4242, which has no account
 #   dig           UDP socket connected to dnsd, running as uid 65534 (nobody), sent two datagrams
 #   supervisord   Unix stream listener /tmp/wirestack-capture.sock (backlog 5) with one accepted
 #                 connection (unread bytes) and one pending; a socketpair with unread bytes
@@ -99,6 +102,12 @@ e = socket.create_connection(("127.0.0.1", 7007))
 e.sendall(b"half\n")
 e.close()
 say("e")
+wait_go()
+m = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+m.bind(("127.0.0.1", 0))
+m.connect(("127.100.200.250", 11211))
+m.sendall(b"get k\r\n")
+say("m")
 time.sleep(3600)
 ''',
     "echod": r'''
@@ -118,6 +127,27 @@ for i in range(2):
     else:
         keep.append(conn)
         say("kept")
+time.sleep(3600)
+''',
+    # A listener on another loopback address (127/8 is all local): wide addresses next to short ones.
+    "memcached": r'''
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.100.200.250", 11211))
+ls.listen(1024)
+say("listening")
+conn, _ = ls.accept()
+say("accepted")
+time.sleep(3600)
+''',
+    # A uid with no account: lsof and ls print the number.
+    "statsd": r'''
+os.setgroups([])
+os.setgid(4242)
+os.setuid(4242)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.123", 8125))
+say("bound")
 time.sleep(3600)
 ''',
     "redis-server": r'''
@@ -194,7 +224,7 @@ time.sleep(3600)
 ''',
 }
 
-BACKLOG = {8080: 16, 7007: 8, 6379: 128}
+BACKLOG = {8080: 16, 7007: 8, 6379: 128, 11211: 1024}
 
 procs = {}
 
@@ -516,16 +546,26 @@ def parse_counters(text):
 def main():
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
+    # The empty views first: headers only.
+    for fname, argv in (("empty_proc_net_tcp.txt", ["cat", "/proc/net/tcp"]),
+                        ("empty_proc_net_udp.txt", ["cat", "/proc/net/udp"]),
+                        ("empty_ss_tan.txt", ["ss", "-tan"]), ("empty_ss_tuanp.txt", ["ss", "-tuanp"]),
+                        ("empty_ss_uan.txt", ["ss", "-uan"]), ("empty_ss_xa.txt", ["ss", "-xa"])):
+        save(fname, run(argv))
+
     start("nginx"); expect("nginx", "listening")
     start("echod"); expect("echod", "listening")
     start("redis-server"); expect("redis-server", "listening")
     start("dnsd"); expect("dnsd", "bound")
+    start("memcached"); expect("memcached", "listening")
+    start("statsd"); expect("statsd", "bound")
     start("supervisord", UNIX_PATH); expect("supervisord", "listening")
 
     start("curl"); expect("curl", "a"); expect("nginx", "accepted")
     go("curl"); expect("curl", "bc")
     go("curl"); expect("curl", "d"); expect("echod", "closed")
     go("curl"); expect("curl", "e"); expect("echod", "kept")
+    go("curl"); expect("curl", "m"); expect("memcached", "accepted")
     start("redis-cli"); expect("redis-cli", "connected")
     full = expect("redis-server", "full")
     start("dig"); expect("dig", "sent")
@@ -555,13 +595,15 @@ def main():
     cap("ss_tanpiem.txt", ["ss", "-tanpiem"])
     cap("ss_tuanp.txt", ["ss", "-tuanp"])
     cap("ss_uan.txt", ["ss", "-uan"])
+    cap("ss_un.txt", ["ss", "-un"])
     cap("ss_uanpem.txt", ["ss", "-uanpem"])
     cap("ss_xa.txt", ["ss", "-xa"])
+    cap("ss_x.txt", ["ss", "-x"])
     cap("ss_xapem.txt", ["ss", "-xapem"])
     pidlist = ",".join(str(pids[n]) for n in sorted(pids))
     cap("lsof_i.txt", ["lsof", "-i", "-n", "-P", "-a", "-p", pidlist])
     cap("lsof_i_p_nginx.txt", ["lsof", "-i", "-n", "-P", "-a", "-p", str(pids["nginx"])])
-    for name in ("nginx", "curl", "supervisord"):
+    for name in ("nginx", "curl", "supervisord", "statsd"):
         cap("proc_pid_fd_%s.txt" % name, ["ls", "-l", "/proc/%d/fd" % pids[name]])
     fdinfo = []
     for name, fd in (("nginx", 3), ("nginx", 4), ("nginx", 5), ("dig", 3), ("supervisord", 3), ("supervisord", 6)):
@@ -577,7 +619,12 @@ def main():
     owners = {}
     for name in sorted(pids, key=lambda n: pids[n]):
         pid = pids[name]
-        st = os.stat("/proc/%d" % pid)
+        status = read("/proc/%d/status" % pid)
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        gid = int(re.search(r"^Gid:\s+(\d+)", status, re.M).group(1))
+        # ls -l shows the fd links' owner: the process's, or root once it changed credentials
+        # (no longer dumpable).
+        fdst = os.stat("/proc/%d/fd" % pid)
         fds = []
         for fd in sorted(int(x) for x in os.listdir("/proc/%d/fd" % pid)):
             path = "/proc/%d/fd/%d" % (pid, fd)
@@ -599,9 +646,21 @@ def main():
             m = re.match(r"socket:\[(\d+)\]", target)
             if m:
                 owners.setdefault(int(m.group(1)), []).append({"comm": read("/proc/%d/comm" % pid).strip(), "pid": pid, "fd": fd})
+        def user(uid):
+            try:
+                return pwd.getpwuid(uid).pw_name
+            except KeyError:
+                return None
+        def group(gid):
+            try:
+                return grp.getgrgid(gid).gr_name
+            except KeyError:
+                return None
         processes.append({"name": name, "comm": read("/proc/%d/comm" % pid).strip(), "pid": pid,
-                          "uid": st.st_uid, "user": pwd.getpwuid(st.st_uid).pw_name,
-                          "group": grp.getgrgid(st.st_gid).gr_name, "fds": fds})
+                          "uid": uid, "user": user(uid), "gid": gid, "group": group(gid),
+                          "fdOwner": {"user": user(fdst.st_uid) or str(fdst.st_uid),
+                                      "group": group(fdst.st_gid) or str(fdst.st_gid)},
+                          "fds": fds})
 
     tcp_order, tcp = parse_proc_tcp(captures["proc_net_tcp.txt"]["text"])
     for r in tcp.values():

@@ -75,7 +75,8 @@ export function formatLsof(
       rows.push({
         cmd: (p?.comm ?? o.comm).slice(0, CMD_LIMIT),
         pid: o.pid,
-        user: p?.user ?? String(p?.uid ?? 0),
+        // printuid(): a uid with no login name prints as a number in USERPRTL (8) columns.
+        user: p?.user ?? String(p?.uid ?? 0).padStart(8, " "),
         fd: o.fd,
         fdText: String(o.fd).padStart(4, " "),
         type: "IPv4",

@@ -35,7 +35,7 @@ describe("/proc against Linux", () => {
   it("/proc/net/netstat", () => {
     expect(formatProcNetNetstat(snmpCounters())).toBe(fixtureText("proc_net_netstat.txt"));
   });
-  for (const name of ["nginx", "curl", "supervisord"]) {
+  for (const name of ["nginx", "curl", "supervisord", "statsd"]) {
     it(`ls -l /proc/<${name}>/fd`, () => {
       expect(formatProcPidFd(fdTable(name))).toBe(fixtureText(`proc_pid_fd_${name}.txt`));
     });
@@ -67,4 +67,16 @@ describe("lsof against lsof", () => {
       fixtureText("lsof_i_p_nginx.txt"),
     );
   });
+});
+
+describe("empty tables against Linux", () => {
+  it("/proc/net/tcp and /proc/net/udp print only their headers", () => {
+    expect(formatProcNetTcp([])).toBe(fixtureText("empty_proc_net_tcp.txt"));
+    expect(formatProcNetUdp([])).toBe(fixtureText("empty_proc_net_udp.txt"));
+  });
+  for (const flags of ["-tan", "-tuanp", "-uan", "-xa"]) {
+    it(`ss ${flags} prints only its header`, () => {
+      expect(formatSs({}, flags)).toBe(fixtureText(`empty_ss_${flags.slice(1)}.txt`));
+    });
+  }
 });

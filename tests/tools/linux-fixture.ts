@@ -106,7 +106,7 @@ export function unixSocks(capture: string): UnixSockInfo[] {
 }
 
 export function processes(): ProcessInfo[] {
-  return doc.processes.map((p: Json) => ({ pid: p.pid, comm: p.comm, uid: p.uid, user: p.user }));
+  return doc.processes.map((p: Json) => ({ pid: p.pid, comm: p.comm, uid: p.uid, user: p.user ?? undefined }));
 }
 
 function procFd(f: Json): ProcFd {
@@ -130,8 +130,8 @@ export function fdTable(name: string): ProcFdTable {
   const p = processNamed(name);
   return {
     pid: p.pid,
-    user: p.user,
-    group: p.group,
+    user: p.fdOwner.user,
+    group: p.fdOwner.group,
     mtime: new Date(p.fds[0].mtime * 1000),
     fds: p.fds.map(procFd),
   };
