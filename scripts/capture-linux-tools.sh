@@ -5,8 +5,9 @@
 # Runs as root inside a fresh network namespace (unshare --net) so that /proc/net/*, ss and the
 # snmp counters show only the sockets this script opens, all on 127.0.0.1. Small python3 processes,
 # each renamed with prctl(PR_SET_NAME) so ss and lsof show a known command name, open:
-#   nginx         TCP listener 127.0.0.1:8080 (backlog 16, non-blocking) that accepts one connection
-#                 and never reads it (Recv-Q), leaving two more in its accept queue (listener Recv-Q 2)
+#   nginx         TCP listener 127.0.0.1:8080 (backlog 16, non-blocking, shared with a forked worker
+#                 and dup'ed to fd 12345) that accepts one connection and never reads it (Recv-Q),
+#                 leaving two more in its accept queue (listener Recv-Q 2)
 #   curl          the three clients of nginx and the client of memcached; then one connection to echod closed first by both
 #                 sides (TIME-WAIT) and one closed by curl only (FIN-WAIT-2 / CLOSE-WAIT)
 #   echod         TCP listener 127.0.0.1:7007 (backlog 8)
@@ -67,14 +68,20 @@ def wait_go():
 '''
 
 CHILDREN = {
-    # An nginx-like server: non-blocking listener watched by epoll; accepts one connection and
-    # never reads it.
+    # An nginx-like server: a master and a forked worker sharing the non-blocking listener (which
+    # the master also holds as fd 12345); the master watches it with epoll, accepts one connection
+    # and never reads it.
     "nginx": r'''
 ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", 8080))
 ls.listen(16)
 ls.setblocking(False)
+if os.fork() == 0:
+    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)   # PR_SET_PDEATHSIG, SIGKILL: die with the master
+    time.sleep(3600)
+    os._exit(0)
+os.dup2(ls.fileno(), 12345)
 ep = select.epoll()
 ep.register(ls.fileno(), select.EPOLLIN | select.EPOLLEXCLUSIVE)
 say("listening")
@@ -575,6 +582,9 @@ def main():
     time.sleep(1.0)
 
     pids = {name: p.pid for name, p in procs.items()}
+    for name in list(pids):
+        for child in read("/proc/%d/task/%d/children" % (pids[name], pids[name])).split():
+            pids[name + "-worker"] = int(child)
     by_pid = {p: n for n, p in pids.items()}
     captures = {}
 
@@ -606,7 +616,7 @@ def main():
     for name in ("nginx", "curl", "supervisord", "statsd"):
         cap("proc_pid_fd_%s.txt" % name, ["ls", "-l", "/proc/%d/fd" % pids[name]])
     fdinfo = []
-    for name, fd in (("nginx", 3), ("nginx", 4), ("nginx", 5), ("dig", 3), ("supervisord", 3), ("supervisord", 6)):
+    for name, fd in (("nginx", 3), ("nginx", 4), ("nginx", 5), ("nginx", 12345), ("dig", 3), ("supervisord", 3), ("supervisord", 6)):
         fname = "proc_pid_fdinfo_%s_%d.txt" % (name, fd)
         cap(fname, ["cat", "/proc/%d/fdinfo/%d" % (pids[name], fd)])
         fdinfo.append({"file": fname, "process": name, "fd": fd})

@@ -3,8 +3,9 @@
 // lsof sizes every column in a first pass and prints in a second (lsof's print.c print_file()):
 // COMMAND is left-aligned and cut to 9 characters (CmdLim), every other column right-aligned in the
 // width of its longest cell or its title, whichever is wider; columns are separated by one space.
-// FD is the descriptor printed "%4d" followed by the access mode (u = read/write) and the lock
-// character (a space); its title is right-aligned two places short of the column. Rows are sorted
+// FD is the descriptor printed "%4d" (past 9999, "*" and its last three digits) followed by the
+// access mode (u = read/write) and the lock character (a space); its title is right-aligned two
+// places short of the column. Rows are sorted
 // by PID, then by descriptor.
 
 import { TCP_STATE_NAMES } from "../net/tcp/state.js";
@@ -40,6 +41,11 @@ function nameText(s: InetSockInfo, opts: LsofOptions): string {
   if (s.remote.addr !== 0 || s.remote.port !== 0) n += `->${endpointText(s.remote, s.proto, opts)}`;
   if (s.proto === "tcp") return `${n} (${TCP_STATE_NAMES[s.state] ?? "UNKNOWN"})`;
   return `${n} `;
+}
+
+/** lsof's FD number: "%4d", and past 9999 a "*" and the last three digits (alloc_lfile()). */
+function fdText(fd: number): string {
+  return fd < 10000 ? String(fd).padStart(4, " ") : `*${String(fd % 1000).padStart(3, "0")}`;
 }
 
 interface Row {
@@ -78,7 +84,7 @@ export function formatLsof(
         // printuid(): a uid with no login name prints as a number in USERPRTL (8) columns.
         user: p?.user ?? String(p?.uid ?? 0).padStart(8, " "),
         fd: o.fd,
-        fdText: String(o.fd).padStart(4, " "),
+        fdText: fdText(o.fd),
         type: "IPv4",
         device: String(s.inode),
         sizeOff: "0t0",

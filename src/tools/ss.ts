@@ -304,9 +304,15 @@ function render(rows: string[][], hasHeader: boolean, disabled: readonly boolean
 
 // ---- the Process column ----
 
+/**
+ * users:(...). ss scans /proc in directory order (pids ascending, then each one's fds ascending) and
+ * pushes each hit on the front of a hash chain, so a socket's owners come out in reverse: highest
+ * pid first, and within a process highest fd first (misc/ss.c user_ent_add(), find_entry()).
+ */
 function usersText(owners: readonly SockOwner[], inode: number): string {
   if (!inode || owners.length === 0) return "";
-  return ` users:(${owners.map((o) => `("${o.comm}",pid=${o.pid},fd=${o.fd})`).join(",")})`;
+  const sorted = [...owners].sort((a, b) => b.pid - a.pid || b.fd - a.fd);
+  return ` users:(${sorted.map((o) => `("${o.comm}",pid=${o.pid},fd=${o.fd})`).join(",")})`;
 }
 
 function skmemText(m: SkMemInfo): string {

@@ -52,7 +52,7 @@ function inetSock(proto: "tcp" | "udp", base: Json, row: Json): InetSockInfo {
     refcnt: base.refcnt,
     skAddr: base.skAddr,
     cookie: row.cookie ?? 0,
-    owners: row.owners ?? base.owners,
+    owners: base.owners, // as /proc lists them; ss orders them itself
     tcp: proto === "tcp" && form === "full" ? { ...emptyTcpInfo(), ...(row.tcp ?? {}) } : undefined,
     skmem: row.skmem,
     cgroup: row.cgroup,
@@ -96,7 +96,7 @@ export function unixSocks(capture: string): UnixSockInfo[] {
       // The script stored what ss printed as Send-Q: a listener's backlog.
       txQueue: listening ? 0 : b.txQueue,
       backlog: listening ? b.txQueue : 0,
-      owners: row.owners ?? b.owners,
+      owners: b.owners,
       skmem: row.skmem,
       shutdown: row.shutdown,
       vfs: row.vfs,
@@ -106,7 +106,12 @@ export function unixSocks(capture: string): UnixSockInfo[] {
 }
 
 export function processes(): ProcessInfo[] {
-  return doc.processes.map((p: Json) => ({ pid: p.pid, comm: p.comm, uid: p.uid, user: p.user ?? undefined }));
+  return doc.processes.map((p: Json) => ({
+    pid: p.pid,
+    comm: p.comm,
+    uid: p.uid,
+    user: p.user ?? undefined,
+  }));
 }
 
 function procFd(f: Json): ProcFd {
