@@ -29,14 +29,14 @@
 # Every process this script starts is killed before it exits.
 #
 # Usage: sudo scripts/capture-linux-tools.sh [output-dir]
-# Needs: root, util-linux unshare, iproute2 (ip, ss), lsof, /usr/bin/python3.
+# Needs: root, util-linux (unshare, script), iproute2 (ip, ss), lsof, /usr/bin/python3.
 set -euo pipefail
 
 if [ "$(id -u)" != 0 ]; then
   echo "capture-linux-tools: needs root (a network namespace, other processes' fds)" >&2
   exit 1
 fi
-for tool in unshare ip ss lsof /usr/bin/python3; do
+for tool in unshare script ip ss lsof /usr/bin/python3; do
   command -v "$tool" >/dev/null || { echo "capture-linux-tools: missing $tool" >&2; exit 1; }
 done
 
@@ -608,8 +608,16 @@ def main():
     cap("ss_un.txt", ["ss", "-un"])
     cap("ss_uanpem.txt", ["ss", "-uanpem"])
     cap("ss_xa.txt", ["ss", "-xa"])
+    cap("ss_4n.txt", ["ss", "-4n"])
     cap("ss_x.txt", ["ss", "-x"])
     cap("ss_xapem.txt", ["ss", "-xapem"])
+    # On a terminal ss spreads its columns over the screen width: run it on a pseudo-terminal of a
+    # known width (script(1)), with -onlcr so lines end in "\n" as they do on a pipe.
+    for cols, flags in ((100, "-tan"), (80, "-tuanp"), (160, "-tnpi"), (120, "-xa")):
+        fname = "tty%d_ss_%s.txt" % (cols, flags[1:])
+        text = run(["script", "-qec", "stty cols %d -onlcr; exec ss %s" % (cols, flags), "/dev/null"])
+        save(fname, text)
+        captures[fname] = {"argv": ["ss", flags], "cols": cols, "text": text}
     pidlist = ",".join(str(pids[n]) for n in sorted(pids))
     cap("lsof_i.txt", ["lsof", "-i", "-n", "-P", "-a", "-p", pidlist])
     cap("lsof_i_p_nginx.txt", ["lsof", "-i", "-n", "-P", "-a", "-p", str(pids["nginx"])])
@@ -703,8 +711,8 @@ def main():
             capture_rows[fname] = {"order": tcp_order, "rows": tcp}
         elif fname == "proc_net_udp.txt":
             capture_rows[fname] = {"order": udp_order, "rows": udp}
-        elif fname.startswith("ss_"):
-            order, rows = parse_ss(text, fname.startswith("ss_x"))
+        elif "ss_" in fname:
+            order, rows = parse_ss(text, "ss_x" in fname)
             capture_rows[fname] = {"order": order, "rows": rows}
 
     meta = {
@@ -722,7 +730,8 @@ def main():
         "tcp": tcp,
         "udp": udp,
         "unix": unix,
-        "captures": {k: {"argv": v["argv"], **capture_rows.get(k, {})} for k, v in captures.items()},
+        "captures": {k: {"argv": v["argv"], **({"cols": v["cols"]} if "cols" in v else {}), **capture_rows.get(k, {})}
+                     for k, v in captures.items()},
         "fdinfo": fdinfo,
         "snmp": parse_counters(captures["proc_net_snmp.txt"]["text"]),
         "netstat": parse_counters(captures["proc_net_netstat.txt"]["text"]),

@@ -39,6 +39,8 @@ export interface SsFlags {
   options?: boolean;
   /** -H: no header line. */
   noHeader?: boolean;
+  /** -4: IPv4 sockets only (the model has no others); with no table named, TCP and UDP, not Unix. */
+  ipv4?: boolean;
 }
 
 export interface SsInput {
@@ -51,6 +53,11 @@ export interface SsOptions {
   services?: Readonly<Record<string, Readonly<Record<number, string>>>>;
   /** net.ipv4.ip_local_port_range: ss never names ports in it. Default [32768, 60999]. */
   ephemeral?: readonly [number, number];
+  /**
+   * The terminal's width, for ss's output on a terminal; leave it out for its output to a pipe or a
+   * file (every column only as wide as its content).
+   */
+  screenWidth?: number;
 }
 
 /** A few entries of Debian's /etc/services (netbase), for ss without -n. */
@@ -87,6 +94,7 @@ export function parseSsFlags(args: string | readonly string[]): SsFlags {
     m: "memory",
     o: "options",
     H: "noHeader",
+    "4": "ipv4",
   };
   for (const a of list) {
     if (!a.startsWith("-") || a.length < 2) throw new RangeError(`ss: bad option '${a}'`);
@@ -203,17 +211,19 @@ function buildFilter(f: SsFlags): Filter {
   const any = f.tcp || f.udp || f.unix;
   const tcp = !any || !!f.tcp;
   const udp = !any || !!f.udp;
-  const unix = !any || !!f.unix;
-  // -t and -x ask for connected states, -u for ESTABLISHED; -l and -a replace that.
+  const unix = f.ipv4 ? !!f.unix : !any || !!f.unix;
+  // -t and -x ask for connected states, -u for ESTABLISHED, -4 (an address family) for connected
+  // states too; -l and -a replace that.
   let states = 0;
-  if (!any) states = SS_CONN;
+  if (!any || f.ipv4) states = SS_CONN;
   if (f.tcp || f.unix) states |= SS_CONN;
   if (f.udp) states |= 1 << TCP_ESTABLISHED;
   if (f.listening) states = (1 << TCP_LISTEN) | (1 << 7);
   if (f.all) states = SS_ALL;
   // Socket tables, as ss counts them for its Netid column: Unix is three (stream, dgram, seqpacket);
-  // with no table named, ss shows all of its tables (raw, packet, netlink... too).
-  const dbs = any ? (tcp ? 1 : 0) + (udp ? 1 : 0) + (unix ? 3 : 0) : 16;
+  // with no table named, ss shows all of its tables (raw, packet, netlink... too), and -4 all of
+  // the inet ones (raw, sctp, mptcp... too).
+  const dbs = any ? (tcp ? 1 : 0) + (udp ? 1 : 0) + (unix ? 3 : 0) : f.ipv4 ? 6 : 16;
   return { tcp, udp, unix, states, dbs };
 }
 
@@ -251,8 +261,17 @@ const COLUMNS: readonly Column[] = [
   { right: false, header: "", ldelim: "" },
 ];
 
-/** Lay out rows of ten tokens each as ss does without a terminal. */
-function render(rows: string[][], hasHeader: boolean, disabled: readonly boolean[]): string {
+/**
+ * Lay out rows of ten tokens each as ss does: without a terminal (screenWidth undefined) every
+ * column is as wide as its content; on a terminal the columns are cut to the screen width and the
+ * spare width of each screen line is shared out between its columns (misc/ss.c render_calc_width()).
+ */
+function render(
+  rows: string[][],
+  hasHeader: boolean,
+  disabled: readonly boolean[],
+  screenWidth?: number,
+): string {
   if (rows.length === 0) return "";
   const maxLen = new Array<number>(COLUMNS.length).fill(0);
   rows.forEach((row, r) => {
@@ -264,12 +283,15 @@ function render(rows: string[][], hasHeader: boolean, disabled: readonly boolean
     }
   });
   const width = new Array<number>(COLUMNS.length).fill(0);
+  const sw = screenWidth ?? Number.POSITIVE_INFINITY;
   let first = true;
   for (let c = 0; c < COLUMNS.length; c++) {
     if (disabled[c]) continue;
     width[c] = !first && maxLen[c] ? maxLen[c] + COLUMNS[c].ldelim.length : maxLen[c];
+    width[c] = Math.min(width[c], sw);
     if (width[c]) first = false;
   }
+  if (screenWidth !== undefined) spreadColumns(width, screenWidth);
   let out = "";
   for (const row of rows) {
     let started = false;
@@ -300,6 +322,53 @@ function render(rows: string[][], hasHeader: boolean, disabled: readonly boolean
     out += "\n";
   }
   return out;
+}
+
+/**
+ * render_calc_width()'s second pass: walk the columns, breaking a screen line where the next
+ * column would not fit, and share each line's spare width between its columns, one extra space
+ * each to the rightmost ones when it does not divide evenly. ss prints no line breaks of its own:
+ * the terminal wraps the rows at the screen width.
+ */
+function spreadColumns(width: number[], screenWidth: number): void {
+  let len = 0;
+  let linecols = 0;
+  let eol = -1;
+  for (let c = 0; c < width.length; c++) {
+    if (!width[c]) continue;
+    linecols++;
+    len += width[c];
+    let last = true;
+    for (let t = c + 1; t < width.length; t++) {
+      if (width[t]) {
+        last = false;
+        break;
+      }
+    }
+    if (!last && len < screenWidth) continue;
+    if (len !== screenWidth) {
+      if (len > screenWidth) {
+        // Go back one column: it starts the next screen line.
+        len -= width[c];
+        c--;
+        linecols--;
+      }
+      const pad = screenWidth - len;
+      const spacing = Math.floor(pad / linecols);
+      let rem = pad % linecols;
+      for (let t = c; t > eol; t--) {
+        if (!width[t]) continue;
+        width[t] += spacing;
+        if (rem) {
+          width[t]++;
+          rem--;
+        }
+      }
+    }
+    eol = c;
+    len = 0;
+    linecols = 0;
+  }
 }
 
 // ---- the Process column ----
@@ -553,5 +622,5 @@ export function formatSs(
     (_, i) =>
       (i === Col.Netid && filter.dbs < 2) || (i === Col.State && (filter.states & (filter.states - 1)) === 0),
   );
-  return render(rows, !f.noHeader, disabled);
+  return render(rows, !f.noHeader, disabled, opts.screenWidth);
 }

@@ -48,11 +48,11 @@ describe("/proc against Linux", () => {
 });
 
 describe("ss against iproute2", () => {
-  for (const file of Object.keys(doc.captures).filter((k) => k.startsWith("ss_"))) {
-    const argv: string[] = doc.captures[file].argv;
-    it(argv.join(" "), () => {
-      const input = file.startsWith("ss_x") ? { unix: unixSocks(file) } : { inet: inetSocks(file) };
-      expect(formatSs(input, argv.slice(1))).toBe(fixtureText(file));
+  for (const file of Object.keys(doc.captures).filter((k) => k.includes("ss_"))) {
+    const { argv, cols }: { argv: string[]; cols?: number } = doc.captures[file];
+    it(`${argv.join(" ")}${cols ? ` on a ${cols}-column terminal` : ""}`, () => {
+      const input = file.includes("ss_x") ? { unix: unixSocks(file) } : { inet: inetSocks(file) };
+      expect(formatSs(input, argv.slice(1), { screenWidth: cols })).toBe(fixtureText(file));
     });
   }
 });
