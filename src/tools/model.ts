@@ -425,6 +425,20 @@ export function emptySnmpCounters(): SnmpCounters {
   return c;
 }
 
+/**
+ * A kernel address as %pK prints it with kptr_restrict 0 on 64-bit Linux: the pointer hashed to 32
+ * bits (lib/vsprintf.c ptr_to_id), as 16 hex digits. Derived from any stable id the engine has, so
+ * the same socket always shows the same address. The mix is the murmur3 finalizer, not Linux's
+ * siphash: the values look alike, they are not meant to be equal.
+ */
+export function hashedPointer(id: number): string {
+  let h = (id ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h.toString(16).padStart(16, "0");
+}
+
 /** A tcp_info with every counter at zero and Linux's initial values where they are not zero. */
 export function emptyTcpInfo(): TcpInfo {
   return {

@@ -1,5 +1,5 @@
-// ss, as iproute2 6.1's misc/ss.c prints it when its output is not a terminal (a pipe, a file, a
-// test): checked byte for byte against captures in tests/fixtures/linux-tools/.
+// ss, as iproute2 6.1's misc/ss.c prints it, to a pipe or file and (with SsOptions.screenWidth) to
+// a terminal: checked byte for byte against captures in tests/fixtures/linux-tools/.
 //
 // How ss lays out its output (misc/ss.c, "render" and "out"): every socket is written as one token
 // per column (Netid, State, Recv-Q, Send-Q, Local Address:, Port, Peer Address:, Port, Process, and
@@ -8,7 +8,8 @@
 // column is exactly as wide as its longest token (plus its one-space left delimiter), with one
 // quirk: the very last token written (the Process token of the last socket) is never measured.
 // Columns pad on the right (or on the left for the two address columns), and the Process column
-// pads too, after its last character, even when that is in the -i line.
+// pads too, after its last character, even when that is in the -i line. On a terminal the widths
+// are then capped at the screen width and each screen line's spare width is shared out.
 
 import { TCP_ESTABLISHED, TCP_LISTEN, TCP_TIME_WAIT } from "../net/tcp/state.js";
 import {

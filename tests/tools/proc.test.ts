@@ -5,6 +5,7 @@ import { TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV, TCP_TIME_WAIT } from "..
 import {
   emptySnmpCounters,
   emptyTcpInfo,
+  hashedPointer,
   type InetSockInfo,
   NETSTAT_TCPEXT,
   TIMER_KEEPALIVE,
@@ -256,5 +257,13 @@ describe("/proc/<pid>/fdinfo/<fd>", () => {
     expect(
       formatFdinfo({ fd: 3, target: "socket:[5]", flags: 2, pos: 0, mntId: 10, ino: 5, scmFds: 1 }),
     ).toMatch(/\nscm_fds: 1\n$/);
+  });
+});
+
+describe("hashedPointer", () => {
+  it("looks like a %pK value and is stable per id", () => {
+    expect(hashedPointer(7)).toMatch(/^00000000[0-9a-f]{8}$/);
+    expect(hashedPointer(7)).toBe(hashedPointer(7));
+    expect(new Set([1, 2, 3, 4, 5].map(hashedPointer)).size).toBe(5);
   });
 });
