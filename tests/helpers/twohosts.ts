@@ -51,7 +51,10 @@ export function listen(net: NetStack, port: number, backlog = 128): ListenEntry 
     port,
     tl: undefined as unknown as TcpListener,
     acceptQ: [],
-    childConfig: (daddr: number) => ({ cfg: net.tcp.config({ advMss: net.tcp.advMssFor(daddr) }), sndbuf: 1 << 20 }),
+    childConfig: (daddr: number) => ({
+      cfg: net.tcp.config({ advMss: net.tcp.advMssFor(daddr) }),
+      sndbuf: 1 << 20,
+    }),
     onChild: () => {},
   };
   e.tl = new TcpListener(

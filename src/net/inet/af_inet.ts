@@ -1,9 +1,7 @@
 // The AF_INET family (Linux net/ipv4/af_inet.c): socket creation in the calling process's network
 // stack, bind (with Linux's port rules), getname, ioctl and shutdown shared by TCP and UDP.
 // The TCP stream ops are in tcp_ops.ts, the UDP datagram ops in udp_ops.ts.
-import { INADDR_ANY, INADDR_BROADCAST } from "../addr.js";
-import type { BindOwner, BindTable } from "../bind.js";
-import type { NetStack } from "../stack.js";
+
 import {
   AF_INET,
   AF_UNSPEC,
@@ -33,6 +31,9 @@ import {
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Process } from "../../kernel/process.js";
 import type { NetProtoFamily, SockAddr, Socket } from "../../kernel/socket.js";
+import { INADDR_ANY, INADDR_BROADCAST } from "../addr.js";
+import type { BindOwner, BindTable } from "../bind.js";
+import type { NetStack } from "../stack.js";
 import { InetSock, inAddr, toSockAddrIn } from "./sock.js";
 import { tcpStreamOps } from "./tcp_ops.js";
 import { udpDgramOps } from "./udp_ops.js";
@@ -41,7 +42,10 @@ import { udpDgramOps } from "./udp_ops.js";
 export const IP_UNPRIVILEGED_PORT_START = 1024;
 
 /** The AF_INET family for a kernel: `netOf` says which host's stack a process's sockets live in. */
-export function createInetFamily(kernel: Kernel, netOf: (task: Process | null) => NetStack | undefined): NetProtoFamily {
+export function createInetFamily(
+  kernel: Kernel,
+  netOf: (task: Process | null) => NetStack | undefined,
+): NetProtoFamily {
   return {
     family: AF_INET,
     create(sock: Socket, protocol: number, task: Process | null): number {
@@ -85,7 +89,11 @@ function bindTable(sk: InetSock): BindTable {
 export function inetBindAddr(sk: InetSock, addr: number, port: number, uid: number, auto = false): number {
   const net = sk.net;
   if (sk.lport !== 0) return -EINVAL;
-  if (addr !== INADDR_ANY && !net.isLocal(addr) && !(sk.protocol === IPPROTO_UDP && addr === INADDR_BROADCAST)) {
+  if (
+    addr !== INADDR_ANY &&
+    !net.isLocal(addr) &&
+    !(sk.protocol === IPPROTO_UDP && addr === INADDR_BROADCAST)
+  ) {
     return -EADDRNOTAVAIL; // net.ipv4.ip_nonlocal_bind = 0
   }
   if (port !== 0 && port < IP_UNPRIVILEGED_PORT_START && uid !== 0) return -EACCES;
@@ -145,7 +153,10 @@ export function inetBind(sock: Socket, addr: SockAddr, task: Process): number {
 export function inetGetname(sock: Socket, peer: boolean): SockAddr | number {
   const sk = sock.sk as InetSock;
   if (peer) {
-    if (sk.rport === 0 || (sock.state !== SS_CONNECTED && sk.state !== TCP_SYN_SENT && sk.protocol === IPPROTO_TCP)) {
+    if (
+      sk.rport === 0 ||
+      (sock.state !== SS_CONNECTED && sk.state !== TCP_SYN_SENT && sk.protocol === IPPROTO_TCP)
+    ) {
       return -ENOTCONN;
     }
     if (sk.protocol === IPPROTO_UDP && !sk.udp?.connected) return -ENOTCONN;
@@ -158,7 +169,12 @@ export function inetGetname(sock: Socket, peer: boolean): SockAddr | number {
  * Linux inet_shutdown(): SHUT_RD/WR/RDWR become RCV/SEND shutdown bits; an unconnected socket
  * reports ENOTCONN (after recording the bits, as Linux does).
  */
-export function inetShutdown(sock: Socket, how: number, onSendShutdown: (sk: InetSock) => void, onDisconnect: (sk: InetSock) => void): number {
+export function inetShutdown(
+  sock: Socket,
+  how: number,
+  onSendShutdown: (sk: InetSock) => void,
+  onDisconnect: (sk: InetSock) => void,
+): number {
   const sk = sock.sk as InetSock;
   if (how < 0 || how > 2) return -EINVAL;
   const bits = how + 1; // SHUT_RD -> RCV_SHUTDOWN (1), SHUT_WR -> SEND_SHUTDOWN (2), RDWR -> 3

@@ -1,6 +1,13 @@
 // An AF_INET socket's protocol state (Linux struct inet_sock on struct sock): the host's network
 // stack it lives in, its bound and connected addresses, and the protocol object underneath — a TCP
 // connection, a TCP listener, or a UDP socket. It turns protocol events into wait-queue wakeups.
+
+import { AF_INET, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../kernel/constants.js";
+import { ECONNABORTED, ECONNREFUSED, ECONNRESET, EINVAL, EPIPE, ETIMEDOUT } from "../../kernel/errno.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { Sock } from "../../kernel/sock.js";
+import type { SockAddr, SockAddrIn } from "../../kernel/socket.js";
+import { WaitOn } from "../../kernel/wait.js";
 import { ipToNumber, ipToString } from "../addr.js";
 import type { BindOwner } from "../bind.js";
 import type { NetStack } from "../stack.js";
@@ -8,12 +15,6 @@ import type { TcpConn } from "../tcp/conn.js";
 import type { ListenEntry } from "../tcp/proto.js";
 import type { TcpError } from "../tcp/sock.js";
 import type { UdpSock } from "../udp.js";
-import { AF_INET, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../kernel/constants.js";
-import { ECONNABORTED, ECONNREFUSED, ECONNRESET, EINVAL, EPIPE, ETIMEDOUT } from "../../kernel/errno.js";
-import type { Kernel } from "../../kernel/kernel.js";
-import type { SockAddr, SockAddrIn } from "../../kernel/socket.js";
-import { Sock } from "../../kernel/sock.js";
-import { WaitOn } from "../../kernel/wait.js";
 
 export const TCP_ERRNO: Record<TcpError, number> = {
   ECONNREFUSED,

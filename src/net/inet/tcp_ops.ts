@@ -1,17 +1,7 @@
 // TCP's socket operations (Linux inet_stream_ops + tcp_prot): connect (__inet_stream_connect),
 // listen (inet_listen), accept (inet_csk_accept), sendmsg (tcp_sendmsg_locked), recvmsg
 // (tcp_recvmsg_locked), poll (tcp_poll), shutdown, close (tcp_close) and the SOL_TCP options.
-import type { TcpConn } from "../tcp/conn.js";
-import { TcpListener } from "../tcp/listen.js";
-import type { ListenEntry } from "../tcp/proto.js";
-import {
-  TCP_CLOSE as TCPS_CLOSE,
-  TCP_CLOSE_WAIT,
-  TCP_ESTABLISHED as TCPS_ESTABLISHED,
-  TCP_SYN_RECV,
-  TCP_SYN_SENT as TCPS_SYN_SENT,
-  TCP_TIME_WAIT,
-} from "../tcp/state.js";
+
 import {
   AF_UNSPEC,
   MSG_DONTWAIT,
@@ -66,9 +56,20 @@ import {
 import type { SysResult } from "../../kernel/file.js";
 import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
-import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
+import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
+import type { TcpConn } from "../tcp/conn.js";
+import { TcpListener } from "../tcp/listen.js";
+import type { ListenEntry } from "../tcp/proto.js";
+import {
+  TCP_CLOSE_WAIT,
+  TCP_SYN_RECV,
+  TCP_TIME_WAIT,
+  TCP_CLOSE as TCPS_CLOSE,
+  TCP_ESTABLISHED as TCPS_ESTABLISHED,
+  TCP_SYN_SENT as TCPS_SYN_SENT,
+} from "../tcp/state.js";
 import { inetBind, inetBindAddr, inetGetname, inetShutdown, inetUnbind } from "./af_inet.js";
 import { InetSock, inAddr } from "./sock.js";
 
@@ -255,7 +256,11 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
       sk.wakeAll(POLLIN | POLLRDNORM);
     },
   };
-  e.tl = new TcpListener(net.tcp.listenIo(() => e), net.sysctl, backlog);
+  e.tl = new TcpListener(
+    net.tcp.listenIo(() => e),
+    net.sysctl,
+    backlog,
+  );
   net.tcp.addListener(e);
   sk.listen = e;
   sk.maxAckBacklog = backlog;
@@ -362,7 +367,13 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
 }
 
 /** Copy from the receive queue into an iovec (tcp_recvmsg's skb_copy_datagram_msg loop). */
-function readInto(conn: TcpConn, iov: readonly Uint8Array[], off: number, len: number, peek: boolean): number {
+function readInto(
+  conn: TcpConn,
+  iov: readonly Uint8Array[],
+  off: number,
+  len: number,
+  peek: boolean,
+): number {
   let done = 0;
   let skip = off;
   for (const b of iov) {
@@ -526,7 +537,8 @@ function tcpRelease(sock: Socket): SysResult {
 function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: OptVal): number {
   const sk = sock.sk as InetSock;
   if (level !== SOL_TCP) return -ENOPROTOOPT;
-  const val = typeof optval === "boolean" ? (optval ? 1 : 0) : typeof optval === "number" ? optval : Number.NaN;
+  const val =
+    typeof optval === "boolean" ? (optval ? 1 : 0) : typeof optval === "number" ? optval : Number.NaN;
   if (Number.isNaN(val)) return -EINVAL;
   switch (optname) {
     case TCP_NODELAY:
@@ -565,7 +577,11 @@ function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: Opt
 
 const MAX_TCP_KEEP = 32767;
 
-function setKeep(sk: InetSock, key: "tcp_keepalive_time" | "tcp_keepalive_intvl" | "tcp_keepalive_probes", v: number): void {
+function setKeep(
+  sk: InetSock,
+  key: "tcp_keepalive_time" | "tcp_keepalive_intvl" | "tcp_keepalive_probes",
+  v: number,
+): void {
   sk.keep[key] = v;
   if (sk.tcp) {
     sk.tcp.sk.cfg.sysctl = { ...sk.tcp.sk.cfg.sysctl, ...sk.keep };

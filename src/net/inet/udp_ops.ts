@@ -1,8 +1,7 @@
 // UDP's socket operations (Linux inet_dgram_ops + udp_prot): connect (ip4_datagram_connect),
 // sendmsg (udp_sendmsg), recvmsg (udp_recvmsg, MSG_TRUNC and MSG_PEEK), poll (udp_poll on
 // datagram_poll), ioctl (FIONREAD = size of the next datagram), shutdown and close.
-import { INADDR_ANY } from "../addr.js";
-import { UdpSock } from "../udp.js";
+
 import {
   AF_UNSPEC,
   MSG_DONTWAIT,
@@ -40,8 +39,10 @@ import { copyFromIov, copyToIov, iovLength } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
+import { INADDR_ANY } from "../addr.js";
+import { UdpSock } from "../udp.js";
 import { inetBind, inetBindAddr, inetGetname, inetShutdown, inetUnbind } from "./af_inet.js";
-import { InetSock, inAddr, toSockAddrIn } from "./sock.js";
+import { type InetSock, inAddr, toSockAddrIn } from "./sock.js";
 
 /** Largest UDP payload over IPv4: 65535 - 20 - 8. */
 const UDP_MAX_PAYLOAD = 65507;
