@@ -8,9 +8,6 @@ import {
   MSG_PEEK,
   MSG_WAITALL,
   O_NONBLOCK,
-  POLLHUP,
-  POLLIN,
-  POLLOUT,
   SHUT_WR,
   SO_ERROR,
   SOCK_NONBLOCK,
@@ -174,5 +171,3 @@ describe("TCP sockets between two hosts (processes, fds, syscalls)", () => {
     expect(seen).toEqual([-11, 4, 4, "ping", 0]);
   });
 });
-
-export { POLLHUP, POLLIN, POLLOUT };
