@@ -30,6 +30,8 @@ export class UdpSock {
   rcvQ: Datagram[] = [];
   rcvMem = 0;
   rcvbuf = 212992; // net.core.rmem_default
+  /** The owning socket's SO_RCVBUF, read at enqueue time (setsockopt may change it after bind). */
+  rcvbufFn: (() => number) | undefined;
   sndbuf = 212992; // net.core.wmem_default
   err: "ECONNREFUSED" | "EHOSTUNREACH" | "ENETUNREACH" | undefined;
   owner: BindOwner | undefined;
@@ -98,7 +100,8 @@ export class UdpProto {
     }
     const len = x.skbLen(skb);
     // Linux __udp_enqueue_schedule_skb: drop when rmem would exceed the receive buffer.
-    if (sk.rcvMem + len + UDP_SKB_OVERHEAD > sk.rcvbuf && sk.rcvQ.length > 0) {
+    const rcvbuf = sk.rcvbufFn ? sk.rcvbufFn() : sk.rcvbuf;
+    if (sk.rcvMem + len + UDP_SKB_OVERHEAD > rcvbuf && sk.rcvQ.length > 0) {
       s.inc("Udp", "RcvbufErrors");
       s.inc("Udp", "InErrors");
       sk.drops++;

@@ -333,14 +333,16 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     sk.syncTcpError();
     // sk_stream_wait_connect(): error first, then not-connecting -> EPIPE, else wait for the handshake
     const st = conn ? conn.sk.state : TCPS_CLOSE;
+    // Linux sk_stream_error(): a pending error is reported as is; EPIPE (also as sk_err, e.g. an RST
+    // in CLOSE_WAIT) raises SIGPIPE unless MSG_NOSIGNAL.
     if (st !== TCPS_ESTABLISHED && st !== TCP_CLOSE_WAIT) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (st === TCPS_SYN_SENT || st === TCP_SYN_RECV) return sk.connectWait;
       return copied || sigpipe(-EPIPE);
     }
     const c = conn!;
     while (copied < len) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
       const space = c.sndSpace();
       if (space <= 0) {

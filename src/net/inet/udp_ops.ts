@@ -50,8 +50,7 @@ const UDP_MAX_PAYLOAD = 65507;
 function udpOf(sk: InetSock): UdpSock {
   if (!sk.udp) {
     const u = new UdpSock();
-    u.rcvbuf = sk.rcvbuf;
-    u.sndbuf = sk.sndbuf;
+    u.rcvbufFn = () => sk.rcvbuf;
     u.onWake = () => sk.wakeAll(udpPollSk(sk));
     sk.udp = u;
   }

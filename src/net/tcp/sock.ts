@@ -767,8 +767,14 @@ export class TcpSock {
 
   /** Queue payload and handle FIN (Linux tcp_data_queue + tcp_fin). */
   private dataQueue(seg: TcpSegment): void {
-    if (this.rcvShutdown && seg.len > 0 && this.orphan) {
-      // Data after close(): Linux resets (tcp_rcv_state_process: "data after close").
+    if (
+      seg.len > 0 &&
+      this.orphan &&
+      (this.state === TCP_FIN_WAIT1 || this.state === TCP_FIN_WAIT2) &&
+      after(seqAdd(seg.seq, seg.len), this.rcvNxt)
+    ) {
+      // New data after close() (which set RCV_SHUTDOWN): Linux resets (tcp_rcv_state_process,
+      // FIN_WAIT1/2 case, LINUX_MIB_TCPABORTONDATA).
       this.sendResetFor(seg);
       this.fail("ECONNRESET");
       return;
