@@ -175,6 +175,9 @@ describe("AF_UNIX stream: servers and clients", () => {
       const nb = sys.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
       expect(await sys.raw.connect(nb, un("/run/bl"))).toBe(-EAGAIN);
       expect(sys.clock_gettime(1)).toBe(MS);
+      // Listener, two queued embryos and their two connectors:
+      expect(k.unix.socks().filter((u) => u.state === 1 /* TCP_ESTABLISHED */)).toHaveLength(4);
+      expect(k.unix.socks().filter((u) => u.socket === null)).toHaveLength(2); // embryos: no struct socket yet
       const c = await connectTo(sys, "/run/bl"); // sleeps in unix_wait_for_peer
       connectedAt = sys.clock_gettime(1);
       for (const fd of [a, b, c, nb]) await sys.close(fd);
