@@ -211,3 +211,30 @@ describe("processes", () => {
     expect(p.stdout).toBe("parent child done");
   });
 });
+
+describe("processes awaiting things outside the kernel", () => {
+  it("a process may await another process's `exited` (it is running, not sleeping)", async () => {
+    const k = new Kernel();
+    const worker = k.spawn("worker", async (sys) => {
+      await sys.nanosleep(5 * MS);
+      return 3;
+    });
+    const watcher = k.spawn("watcher", async (sys) => {
+      const code = await worker.exited;
+      await sys.write(1, bytes(`worker exited ${code} at ${sys.clock_gettime(1)}`));
+    });
+    await runAll(k, watcher, worker);
+    expect(watcher.stdout).toBe(`worker exited 3 at ${5 * MS}`);
+  });
+
+  it("a process awaiting a host timer keeps the run going instead of a stall", async () => {
+    const k = new Kernel();
+    const p = k.spawn("host", async (sys) => {
+      await new Promise((r) => setTimeout(r, 3));
+      await sys.nanosleep(MS);
+      return 9;
+    });
+    expect(await k.runUntil(p.exited)).toBe(9);
+    expect(k.now()).toBe(MS);
+  });
+});
