@@ -33,17 +33,3 @@ export function patternBytes(n: number, seed = 1): Uint8Array {
   }
   return out;
 }
-
-/** FNV-1a over bytes, fed incrementally. */
-export class Fnv1a {
-  private h = 0x811c9dc5;
-  update(b: Uint8Array): this {
-    let h = this.h;
-    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-    this.h = h;
-    return this;
-  }
-  digest(): number {
-    return this.h >>> 0;
-  }
-}
