@@ -1,8 +1,8 @@
-// The AF_UNIX server + client example of src/kernel/README-section.md, run as a test. The code
+// The AF_UNIX server + client example of README.md, run as a test. The code
 // between the markers must stay identical to the README's code block (checked below).
-import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { AF_UNIX, Kernel, SOCK_STREAM, type SockAddr } from "../../src/kernel/index.js";
+import { readmeExample, testExample } from "../helpers/readme.js";
 
 async function example() {
   // README:begin
@@ -48,18 +48,5 @@ it("the README's AF_UNIX example runs and echoes", async () => {
 });
 
 it("the README shows exactly this code", () => {
-  const body = (src: string) =>
-    src
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "");
-  const test = readFileSync(new URL(import.meta.url), "utf8");
-  const inTest = test.slice(test.indexOf("// README:begin") + 15, test.indexOf("  // README:end"));
-  const readme = readFileSync(new URL("../../src/kernel/README-section.md", import.meta.url), "utf8");
-  const block = readme.slice(
-    readme.indexOf("```ts\n") + 6,
-    readme.indexOf("```", readme.indexOf("```ts\n") + 6),
-  );
-  const inReadme = block.split("\n").filter((l) => !l.startsWith("import "));
-  expect(body(inReadme.join("\n"))).toEqual(body(inTest));
+  expect(readmeExample("unix")).toEqual(testExample(import.meta.url));
 });
