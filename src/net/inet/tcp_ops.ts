@@ -151,7 +151,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       sk.rport = dport;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
       attach(sk, conn);
-      sk.laddr = sk.laddr || 0;
+      sk.laddr = saddr; // Linux tcp_v4_connect sets inet_saddr from the route
       conn.laddr = saddr;
       net.tcp.hash(conn);
       sock.state = SS_CONNECTING;

@@ -3,6 +3,7 @@
 // RST for segments that match nothing, and transmission of segments built by connections.
 // Lookup here is a host-side Map; the demultiplexing issue moves it into the core's flow tables.
 import * as L from "../../generated/layout.js";
+import { BUF64K_SIZE } from "../../generated/layout.js";
 import { BindTable } from "../bind.js";
 import type { NetDevice } from "../device.js";
 import { pushTcpHeader } from "../emit.js";
@@ -14,6 +15,9 @@ import { segEnd, TCPF_ACK, TCPF_RST, type TcpOutSeg, type TcpSegment } from "./s
 import type { TcpConfig } from "./sock.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_RECV } from "./state.js";
 import { MAX_TCP_HEADER } from "./sysctl.js";
+
+/** One segment = one linear skb: a 64 KiB buffer less the headroom for headers. */
+const TCP_SEG_CAP = BUF64K_SIZE - MAX_TCP_HEADER;
 
 /** A listening endpoint: the listener's queues plus the completed connections awaiting accept(). */
 export interface ListenEntry {
@@ -124,6 +128,7 @@ export class TcpProto {
       nodelay: false,
       keepalive: false,
       userMss: 0,
+      segCap: TCP_SEG_CAP,
       ...overrides,
     };
   }

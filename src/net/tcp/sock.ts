@@ -92,6 +92,12 @@ export interface TcpConfig {
   nodelay: boolean;
   keepalive: boolean;
   userMss: number; // TCP_MAXSEG, 0 = none
+  /**
+   * The most payload one segment may carry on this path (0 = no limit). Our skbs are linear (no
+   * page frags), so a segment must fit one 64 KiB buffer after its headroom; Linux's loopback MSS
+   * (65483) is larger than that, so on lo our segments are somewhat smaller than Linux's.
+   */
+  segCap?: number;
 }
 
 interface OooSeg {
@@ -214,6 +220,7 @@ export class TcpSock {
     let mss = Math.min(this.peerMss, this.cfg.advMss);
     if (this.cfg.userMss) mss = Math.min(mss, this.cfg.userMss);
     if (this.tsOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
+    if (this.cfg.segCap) mss = Math.min(mss, this.cfg.segCap);
     this.mssCache = Math.max(mss, 8);
   }
 
