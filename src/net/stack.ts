@@ -99,6 +99,7 @@ export class NetStack {
 
   addDevice(kind: DeviceKind, name: string, mac: Mac, mtu: number): NetDevice {
     if (this.devices.some((d) => d.name === name)) throw new Error(`device ${name} exists`);
+    const x = () => this.core.x;
     const dev = new NetDevice(this.env, name, this.devices.length + 1, kind, mac, mtu);
     dev.onReceive = (d, skb) => this.netifReceive(d, skb);
     this.devices.push(dev);
@@ -118,7 +119,6 @@ export class NetStack {
         }),
       );
     }
-    const x = () => this.core.x;
     return dev;
   }
 

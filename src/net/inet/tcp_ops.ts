@@ -39,6 +39,7 @@ import {
 } from "../../kernel/constants.js";
 import {
   EADDRINUSE,
+  EADDRNOTAVAIL,
   EAGAIN,
   EALREADY,
   ECONNREFUSED,
@@ -145,7 +146,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
         const err = pickConnectPort(sk, saddr, daddr, dport, task.uid);
         if (err) return err;
       } else if (!net.tcp.tupleFree(saddr, sk.lport, daddr, dport)) {
-        return -EADDRNOTAVAIL_CONNECT;
+        return -EADDRNOTAVAIL;
       }
       sk.raddr = daddr;
       sk.rport = dport;
@@ -191,9 +192,6 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
   );
 }
 
-/** EADDRNOTAVAIL: the bound port is already connected to this destination. */
-const EADDRNOTAVAIL_CONNECT = 99;
-
 function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: number, uid: number): number {
   const net = sk.net;
   const table = net.tcp.bind;
@@ -204,7 +202,7 @@ function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: numb
     if (owners.some((o) => !(o as { auto?: boolean }).auto)) return false;
     return net.tcp.tupleFree(saddr, p, daddr, dport);
   });
-  if (port === 0) return -EADDRNOTAVAIL_CONNECT;
+  if (port === 0) return -EADDRNOTAVAIL;
   const owner = {
     addr: 0,
     port,
