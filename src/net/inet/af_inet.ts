@@ -4,7 +4,6 @@
 
 import {
   AF_INET,
-  AF_UNSPEC,
   IPPROTO_TCP,
   IPPROTO_UDP,
   RCV_SHUTDOWN,
