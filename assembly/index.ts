@@ -17,3 +17,8 @@ export * from "./wire/icmp";
 export * from "./wire/udp";
 export * from "./wire/tcp";
 export * from "./wire/frame";
+export * from "./flow/codes";
+export * from "./flow/flowhash";
+export * from "./flow/ehash";
+export * from "./flow/lhash";
+export * from "./flow/udptab";
