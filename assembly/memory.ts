@@ -291,7 +291,7 @@ export const EH_BUCKETS_MIN: u32 = 8;
 export const EH_BUCKETS_LIMIT: u32 = 1 << 24; // 1 GiB of buckets
 export const EH_REHASH_STEP: u32 = 4; // old buckets moved per insert/delete while rehashing
 export const EH_REHASH_EMPTY_VISITS: u32 = 10; // ... visiting at most this many empty ones per step
-export const EH_BATCH_CHUNK: u32 = 32; // keys hashed and touched before any is resolved
+export const EH_BATCH_CHUNK: u32 = 32; // batched lookup: keys hashed, then touched, then resolved, per chunk
 
 // ---- port tables: listeners (Linux inet_lhash2) and bound UDP sockets (udp_table hash2) -------------
 //   PT header (64 bytes)

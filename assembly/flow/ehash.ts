@@ -373,30 +373,41 @@ export function ehashLookup(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u
 
 /**
  * Looks up `count` FLOWKEYs at keysPtr and writes one u32 handle (0 = miss) per key at outPtr.
- * Per chunk of EH_BATCH_CHUNK keys, it first hashes every key and touches its bucket (a load whose
- * value goes to EH_TOUCH), so the cache misses of the chunk overlap, then resolves each key. The
- * hashes wait in outPtr between the two passes. Returns the number of hits, or -FLOW_E_INVAL.
+ * Per chunk of EH_BATCH_CHUNK keys: hash every key (the hashes wait in the output slots), then touch
+ * every key's bucket in a tight loop of independent loads (their values go to EH_TOUCH so no engine
+ * drops them), so the chunk's cache and TLB misses overlap, then resolve each key from cache.
+ * Wasm has no prefetch instruction; a load is the prefetch. Returns the hits, or -FLOW_E_INVAL.
  */
 export function ehashLookupBatch(t: u32, keysPtr: u32, count: u32, outPtr: u32): i32 {
   if (!ehValid(t) || !spanOk(keysPtr, <u64>count * FLOWKEY_SIZE) || !spanOk(outPtr, <u64>count << 2)) {
     return -FLOW_E_INVAL;
   }
   const seed = load<u32>(t + EH_SEED);
+  const stable = load<u32>(t + EH_OLD) == 0; // no rehash running: one array, hoisted
+  const bk = load<u32>(t + EH_BUCKETS);
+  const mask = load<u32>(t + EH_MASK);
   let touch: u32 = 0;
   let hits: u32 = 0;
   for (let base: u32 = 0; base < count; base += EH_BATCH_CHUNK) {
     const end = min<u32>(base + EH_BATCH_CHUNK, count);
+    // pass 1: hashes only (ALU work, no misses), parked in the output slots
     for (let i = base; i < end; i++) {
       const k = keysPtr + i * FLOWKEY_SIZE;
-      const h = jhash3(load<u32>(k, 4), load<u32>(k), load<u32>(k, 8), seed);
-      store<u32>(outPtr + (i << 2), h);
-      touch ^= load<u32>(bucketFor(t, h));
+      store<u32>(outPtr + (i << 2), jhash3(load<u32>(k, 4), load<u32>(k), load<u32>(k, 8), seed));
     }
+    // pass 2: touch every bucket; a tight loop of independent loads keeps many misses in flight
+    if (stable) {
+      for (let i = base; i < end; i++) touch ^= load<u32>(bk + (load<u32>(outPtr + (i << 2)) & mask) * EHB_SIZE);
+    } else {
+      for (let i = base; i < end; i++) touch ^= load<u32>(bucketFor(t, load<u32>(outPtr + (i << 2))));
+    }
+    // pass 3: resolve, from cache
     for (let i = base; i < end; i++) {
       const k = keysPtr + i * FLOWKEY_SIZE;
       const o = outPtr + (i << 2);
       const h = load<u32>(o);
-      const v = chainFind(bucketFor(t, h), h, load<u64>(k), load<u32>(k, 8));
+      const b = stable ? bk + (h & mask) * EHB_SIZE : bucketFor(t, h);
+      const v = chainFind(b, h, load<u64>(k), load<u32>(k, 8));
       store<u32>(o, v);
       hits += <u32>(v != 0);
     }
@@ -414,12 +425,16 @@ export function ehashLookupLoop(t: u32, keysPtr: u32, count: u32, outPtr: u32): 
     return -FLOW_E_INVAL;
   }
   const seed = load<u32>(t + EH_SEED);
+  const stable = load<u32>(t + EH_OLD) == 0;
+  const bk = load<u32>(t + EH_BUCKETS);
+  const mask = load<u32>(t + EH_MASK);
   let hits: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const k = keysPtr + i * FLOWKEY_SIZE;
     const ports = load<u32>(k, 8);
     const h = jhash3(load<u32>(k, 4), load<u32>(k), ports, seed);
-    const v = chainFind(bucketFor(t, h), h, load<u64>(k), ports);
+    const b = stable ? bk + (h & mask) * EHB_SIZE : bucketFor(t, h);
+    const v = chainFind(b, h, load<u64>(k), ports);
     store<u32>(outPtr + (i << 2), v);
     hits += <u32>(v != 0);
   }
