@@ -226,27 +226,39 @@ export const FLOW_ALLOC_MIN_CLASS: u32 = 4; // 16 bytes
 //   EH (192 bytes, 64-aligned; the first cache line holds everything a lookup reads)
 //   0      4      8      12     16     20     24     28     32     36     40     44     48     52
 //   +------+------+------+------+------+------+------+------+------+------+------+------+------+----
-//   |magic | seed | mask |bucks | old  |oldmsk|rhidx |count |maxfl |maxbk |ovfree|ovused|ovtot |touch
+//   |magic | seed | mask | segs |oldseg|oldmsk|rhidx |count |maxfl |maxbk |ovfree|ovused|ovtot |touch
 //   +------+------+------+------+------+------+------+------+------+------+------+------+------+----
 //   56     60     64     68     72     76     80     84           128                        192
 //   +------+------+------+------+------+------+------+-- ... ----+--------------------------+
 //   |grows |moved |grfail|nomem | full |ovbump|ovend |           | scratch: a block in move |
 //   +------+------+------+------+------+------+------+-- ... ----+--------------------------+
-//   bucks/mask: the current bucket array (2^k buckets); old/oldmsk: the array being drained while an
-//   incremental rehash runs (0 when none); rhidx: the next old bucket to move. Old bucket i < rhidx
-//   has moved to new buckets i and i + old size; a key lives in exactly one place at any time.
+//   segs/mask: the current bucket array (2^k buckets, as segments, below); oldseg/oldmsk: the array
+//   being drained while an incremental rehash runs (0 when none); rhidx: the next old bucket to move.
+//   Old bucket i < rhidx has moved to new buckets i and i + old size; a key lives in exactly one
+//   place at any time.
 //   count: flows; maxfl: the insert limit; maxbk: the bucket-array limit (growth stops there).
 //   ovfree/ovused/ovtot: overflow-block free list head, blocks in use, blocks owned; ovbump/ovend:
 //   the unused rest of the last overflow chunk (chunks come from flowAlloc, blocks are cut lazily).
 //   touch: sink of the batched lookup's prefetch loads (so no engine can drop them as dead).
-//   grows .. full: counters (u32): rehashes started, buckets moved, growths refused for memory,
-//   inserts refused for memory, inserts refused at maxfl.
+//   grows .. full: counters (u32): rehashes started, buckets moved, growth steps refused for memory
+//   (a doubling not started, or a rehash step postponed), inserts refused for memory, inserts
+//   refused at maxfl.
+//
+//   A bucket array is a table of segment pointers; each segment holds EH_SEG_BUCKETS buckets (64 KiB)
+//   or, for an array smaller than that, all of them. Segments of a new array are allocated one by
+//   one as the rehash reaches them, and an old segment is freed as soon as it has been drained, so a
+//   doubling never allocates (or zero-fills) more than a segment or two in one operation.
+//     segs -> +-------+-------+-----+
+//             | seg 0 | seg 1 | ... |   bucket i = segs[i >> EH_SEG_SHIFT] + (i & (EH_SEG_BUCKETS - 1)) * 64
+//             +---|---+---|---+-----+
+//                 v       v
+//          [EHB x 1024] [EHB x 1024] ...
 export const EH_SIZE: u32 = 192;
 export const EH_MAGIC: u32 = 0;
 export const EH_SEED: u32 = 4;
 export const EH_MASK: u32 = 8;
-export const EH_BUCKETS: u32 = 12;
-export const EH_OLD: u32 = 16;
+export const EH_SEGS: u32 = 12;
+export const EH_OLD_SEGS: u32 = 16;
 export const EH_OLD_MASK: u32 = 20;
 export const EH_REHASH_IDX: u32 = 24;
 export const EH_COUNT: u32 = 28;
@@ -289,6 +301,8 @@ export const EHS_HANDLE: u32 = 12;
 export const EH_LOAD: u32 = 2; // grow when flows > EH_LOAD * buckets (3 slots per bucket)
 export const EH_BUCKETS_MIN: u32 = 8;
 export const EH_BUCKETS_LIMIT: u32 = 1 << 24; // 1 GiB of buckets
+export const EH_SEG_SHIFT: u32 = 10;
+export const EH_SEG_BUCKETS: u32 = 1 << EH_SEG_SHIFT;
 export const EH_REHASH_STEP: u32 = 4; // old buckets moved per insert/delete while rehashing
 export const EH_REHASH_EMPTY_VISITS: u32 = 10; // ... visiting at most this many empty ones per step
 export const EH_BATCH_CHUNK: u32 = 32; // batched lookup: keys hashed, then touched, then resolved, per chunk

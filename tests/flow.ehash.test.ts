@@ -9,6 +9,8 @@ import {
   EH_OVF_USED,
   EH_REHASH_EMPTY_VISITS,
   EH_REHASH_STEP,
+  EH_SEG_BUCKETS,
+  EHB_SIZE,
   FLOW_E_INVAL,
   FLOWKEY_SIZE,
   STAGING_OFFSET,
@@ -151,6 +153,26 @@ describe("flow tables in Wasm", () => {
       wasRehashing = t.rehashing();
     }
     expect(doublings).toBeGreaterThanOrEqual(10);
+    expect(maxDelta).toBeGreaterThan(0);
+    expect(maxDelta).toBeLessThanOrEqual(bound);
+  });
+
+  it("no single insert allocates more than a few 64 KiB segments, across doublings to 2^18 buckets", async () => {
+    const core = await freshCore();
+    const t = new EhashTable(core, { initFlows: 8 });
+    const segBytes = EH_SEG_BUCKETS * EHB_SIZE;
+    // two new segments per half of the array an operation's rehash step can reach, one overflow chunk,
+    // and the new segment table (1 KiB at 2^18 buckets)
+    const bound = 4 * segBytes + segBytes + 1024;
+    let top = core.x.arenaTop();
+    let maxDelta = 0;
+    for (let i = 0; i < 400000; i++) {
+      t.insert(...key(i), i + 1);
+      const now = core.x.arenaTop();
+      maxDelta = Math.max(maxDelta, now - top);
+      top = now;
+    }
+    expect(field(core, t.ptr, EH_MASK) + 1).toBeGreaterThanOrEqual(1 << 17);
     expect(maxDelta).toBeGreaterThan(0);
     expect(maxDelta).toBeLessThanOrEqual(bound);
   });

@@ -15,9 +15,13 @@
 //   EH_REHASH_STEP old buckets (visiting at most EH_REHASH_EMPTY_VISITS empty ones per moved bucket)
 //   into the new array. Doubling splits old bucket i into new buckets i and i + old size, so while
 //   old buckets [0, rhidx) have moved a key is in exactly one place: the old array if its old index is
-//   >= rhidx, else the new one. Lookups stay read-only and probe one chain. The new array is zeroed
-//   lazily, one bucket pair just before it is filled, so a doubling costs O(1) per operation apart
-//   from the arena's own allocation of fresh pages (arenaAlloc zero-fills; see the report).
+//   >= rhidx, else the new one. Lookups stay read-only and probe one chain. A bucket array is a
+//   table of 64 KiB segments (memory.ts): a doubling allocates only the new segment table; each new
+//   segment is allocated when the rehash first reaches it and each old one is freed as soon as it
+//   is drained, and new buckets are zeroed one pair at a time just before they are filled. So no
+//   single operation allocates, faults in or clears more than four segments (256 KiB): a contiguous
+//   array would make the insert that starts a doubling zero-fill the whole new array at once
+//   (measured: ~100 ms at 1M -> 2M flows). Lookups pay one extra L1-resident load for the segment.
 //   The rehash finishes before the next doubling is due: a doubling starts at EH_LOAD * B flows and
 //   the next is due at 2 * EH_LOAD * B, i.e. EH_LOAD * B inserts later, while B old buckets need only
 //   B / EH_REHASH_STEP operations. Deletes never shrink the table.
@@ -27,10 +31,11 @@
 // (dport << 16 | sport), after the full 32-bit hash has rejected almost every non-matching slot.
 import { arenaTop } from "../arena";
 import {
-  ARENA_BASE, EH_BATCH_CHUNK, EH_BUCKETS, EH_BUCKETS_LIMIT, EH_BUCKETS_MIN, EH_CNT_FULL, EH_CNT_GROW_FAIL,
+  ARENA_BASE, EH_BATCH_CHUNK, EH_BUCKETS_LIMIT, EH_BUCKETS_MIN, EH_CNT_FULL, EH_CNT_GROW_FAIL,
   EH_CNT_GROWS, EH_CNT_MOVED, EH_CNT_NOMEM, EH_COUNT, EH_LOAD, EH_MAGIC, EH_MASK, EH_MAX_BUCKETS,
-  EH_MAX_FLOWS, EH_OLD, EH_OLD_MASK, EH_OVF_BUMP, EH_OVF_END, EH_OVF_FREE, EH_OVF_TOTAL, EH_OVF_USED,
-  EH_REHASH_EMPTY_VISITS, EH_REHASH_IDX, EH_REHASH_STEP, EH_SCRATCH, EH_SEED, EH_SIZE, EH_TOUCH,
+  EH_MAX_FLOWS, EH_OLD_MASK, EH_OLD_SEGS, EH_OVF_BUMP, EH_OVF_END, EH_OVF_FREE, EH_OVF_TOTAL, EH_OVF_USED,
+  EH_REHASH_EMPTY_VISITS, EH_REHASH_IDX, EH_REHASH_STEP, EH_SCRATCH, EH_SEED, EH_SEG_BUCKETS, EH_SEG_SHIFT,
+  EH_SEGS, EH_SIZE, EH_TOUCH,
   EHB_NEXT, EHB_SIZE, EHB_SLOT, EHS_ADDRPAIR, EHS_HANDLE, EHS_PORTS, EHS_SIZE, FLOWKEY_SIZE, PAGE_SIZE,
 } from "../memory";
 import { flowAlloc, flowFree } from "./alloc";
@@ -39,7 +44,7 @@ import { jhash3 } from "./jhash";
 
 const EH_MAGIC_WORD: u32 = 0x4548_5331; // "EHS1"
 const OVF_CHUNK_MIN: u32 = 16; // overflow blocks per chunk, at least ...
-const OVF_CHUNK_MAX: u32 = 16384; // ... and at most (1 MiB)
+const OVF_CHUNK_MAX: u32 = EH_SEG_BUCKETS; // ... and at most one segment's worth (64 KiB)
 
 @inline function ehValid(t: u32): bool {
   return (
@@ -59,14 +64,64 @@ const OVF_CHUNK_MAX: u32 = 16384; // ... and at most (1 MiB)
   return jhash3(<u32>(addrpair >> 32), <u32>addrpair, ports, load<u32>(t + EH_SEED));
 }
 
+// ---- segmented bucket arrays (see the diagram in memory.ts) ----
+
+/** Bytes of one segment of an array of `size` buckets. */
+@inline function segBytes(size: u32): u32 {
+  return (size < EH_SEG_BUCKETS ? size : EH_SEG_BUCKETS) * EHB_SIZE;
+}
+
+/** Segments in an array of `size` buckets. */
+@inline function segCount(size: u32): u32 {
+  return size > EH_SEG_BUCKETS ? size >> EH_SEG_SHIFT : 1;
+}
+
+/** Bucket i of the array whose segment table is `segs`. */
+@inline function bucketAt(segs: u32, i: u32): u32 {
+  return load<u32>(segs + ((i >> EH_SEG_SHIFT) << 2)) + (i & (EH_SEG_BUCKETS - 1)) * EHB_SIZE;
+}
+
 /** The chain (head bucket) a hash lives in: the old array for a bucket not yet moved, else the new. */
 @inline function bucketFor(t: u32, h: u32): u32 {
-  const old = load<u32>(t + EH_OLD);
+  const old = load<u32>(t + EH_OLD_SEGS);
   if (old != 0) {
     const i = h & load<u32>(t + EH_OLD_MASK);
-    if (i >= load<u32>(t + EH_REHASH_IDX)) return old + i * EHB_SIZE;
+    if (i >= load<u32>(t + EH_REHASH_IDX)) return bucketAt(old, i);
   }
-  return load<u32>(t + EH_BUCKETS) + (h & load<u32>(t + EH_MASK)) * EHB_SIZE;
+  return bucketAt(load<u32>(t + EH_SEGS), h & load<u32>(t + EH_MASK));
+}
+
+/** Frees a whole bucket array: its segments, then its segment table. */
+function arrayFree(segs: u32, size: u32): void {
+  const n = segCount(size);
+  for (let i: u32 = 0; i < n; i++) flowFree(load<u32>(segs + (i << 2)), segBytes(size));
+  flowFree(segs, n << 2);
+}
+
+/** A bucket array of `size` buckets, zeroed; 0 when memory is short. */
+function arrayAlloc(size: u32): u32 {
+  const n = segCount(size);
+  const segs = flowAlloc(n << 2, true);
+  if (segs == 0) return 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const seg = flowAlloc(segBytes(size), true);
+    if (seg == 0) {
+      for (let j: u32 = 0; j < i; j++) flowFree(load<u32>(segs + (j << 2)), segBytes(size));
+      flowFree(segs, n << 2);
+      return 0;
+    }
+    store<u32>(segs + (i << 2), seg);
+  }
+  return segs;
+}
+
+/** Makes sure the new array's segment holding bucket i exists (contents are zeroed per bucket later). */
+@inline function segEnsure(segs: u32, size: u32, i: u32): bool {
+  const p = segs + ((i >> EH_SEG_SHIFT) << 2);
+  if (load<u32>(p) != 0) return true;
+  const seg = flowAlloc(segBytes(size), false);
+  store<u32>(p, seg);
+  return seg != 0;
 }
 
 /** Walks a chain; the slot's handle on a match, else 0. Linux: the INET_MATCH loop. */
@@ -179,7 +234,7 @@ function chainAppend(t: u32, head: u32, h: u32, ap: u64, ports: u32, handle: u32
 }
 
 /** Moves the live entries of one block (a bucket or a scratch copy) into the new array. */
-function moveEntries(t: u32, src: u32, nbase: u32, nmask: u32): void {
+function moveEntries(t: u32, src: u32, segs: u32, nmask: u32): void {
   for (let s: u32 = 0; s < 3; s++) {
     const sp = slotPtr(src, s);
     const handle = load<u32>(sp + EHS_HANDLE);
@@ -188,7 +243,7 @@ function moveEntries(t: u32, src: u32, nbase: u32, nmask: u32): void {
     // Cannot fail: each old overflow block is copied to scratch and freed before its entries are
     // placed, and entries that filled j old blocks beyond the bucket never need more than j overflow
     // blocks across the two new chains (each new chain starts with three free inline slots).
-    chainAppend(t, nbase + (h & nmask) * EHB_SIZE, h, load<u64>(sp + EHS_ADDRPAIR), load<u32>(sp + EHS_PORTS), handle);
+    chainAppend(t, bucketAt(segs, h & nmask), h, load<u64>(sp + EHS_ADDRPAIR), load<u32>(sp + EHS_PORTS), handle);
   }
 }
 
@@ -197,42 +252,51 @@ function moveEntries(t: u32, src: u32, nbase: u32, nmask: u32): void {
  * n * EH_REHASH_EMPTY_VISITS empty ones). Returns the old buckets still to move (0 = no rehash running).
  */
 function rehashStep(t: u32, n: u32): u32 {
-  const old = load<u32>(t + EH_OLD);
+  const old = load<u32>(t + EH_OLD_SEGS);
   if (old == 0) return 0;
   const oldSize = load<u32>(t + EH_OLD_MASK) + 1;
-  const nbase = load<u32>(t + EH_BUCKETS);
+  const segs = load<u32>(t + EH_SEGS);
   const nmask = load<u32>(t + EH_MASK);
   let idx = load<u32>(t + EH_REHASH_IDX);
   let emptyVisits = n * EH_REHASH_EMPTY_VISITS;
   let moved: u32 = 0;
   while (n > 0 && idx < oldSize) {
-    const ob = old + idx * EHB_SIZE;
-    // lazy zeroing: the two new buckets old bucket idx splits into are first touched now
-    zeroBlock(nbase + idx * EHB_SIZE);
-    zeroBlock(nbase + (idx + oldSize) * EHB_SIZE);
-    let next = load<u32>(ob + EHB_NEXT);
-    if (next == 0 && blockEmpty(ob)) {
-      idx++;
-      moved++;
-      if (--emptyVisits == 0) break;
-      continue;
+    // the two new buckets old bucket idx splits into: their segments, then lazy zeroing
+    if (!segEnsure(segs, nmask + 1, idx) || !segEnsure(segs, nmask + 1, idx + oldSize)) {
+      store<u32>(t + EH_CNT_GROW_FAIL, load<u32>(t + EH_CNT_GROW_FAIL) + 1);
+      break; // memory is short: the rehash waits, every key is still where bucketFor looks
     }
-    moveEntries(t, ob, nbase, nmask);
-    while (next != 0) {
-      const b = next;
-      next = load<u32>(b + EHB_NEXT);
-      memory.copy(t + EH_SCRATCH, b, EHB_SIZE);
-      ovfFree(t, b);
-      moveEntries(t, t + EH_SCRATCH, nbase, nmask);
+    zeroBlock(bucketAt(segs, idx));
+    zeroBlock(bucketAt(segs, idx + oldSize));
+    const ob = bucketAt(old, idx);
+    let next = load<u32>(ob + EHB_NEXT);
+    const empty = next == 0 && blockEmpty(ob);
+    if (!empty) {
+      moveEntries(t, ob, segs, nmask);
+      while (next != 0) {
+        const b = next;
+        next = load<u32>(b + EHB_NEXT);
+        memory.copy(t + EH_SCRATCH, b, EHB_SIZE);
+        ovfFree(t, b);
+        moveEntries(t, t + EH_SCRATCH, segs, nmask);
+      }
     }
     idx++;
     moved++;
-    n--;
+    // a drained old segment goes back at once, for the new array's next segments to reuse
+    if ((idx & (EH_SEG_BUCKETS - 1)) == 0 || idx == oldSize) {
+      const sp = old + (((idx - 1) >> EH_SEG_SHIFT) << 2);
+      flowFree(load<u32>(sp), segBytes(oldSize));
+      store<u32>(sp, 0);
+    }
+    if (empty) {
+      if (--emptyVisits == 0) break;
+    } else n--;
   }
   store<u32>(t + EH_CNT_MOVED, load<u32>(t + EH_CNT_MOVED) + moved);
   if (idx >= oldSize) {
-    flowFree(old, oldSize * EHB_SIZE);
-    store<u32>(t + EH_OLD, 0);
+    flowFree(old, segCount(oldSize) << 2);
+    store<u32>(t + EH_OLD_SEGS, 0);
     store<u32>(t + EH_OLD_MASK, 0);
     store<u32>(t + EH_REHASH_IDX, 0);
     return 0;
@@ -243,18 +307,19 @@ function rehashStep(t: u32, n: u32): u32 {
 
 /** Starts a doubling when the load calls for one and none is running. Failure only counts. */
 function maybeGrow(t: u32): void {
-  if (load<u32>(t + EH_OLD) != 0) return;
+  if (load<u32>(t + EH_OLD_SEGS) != 0) return;
   const size = load<u32>(t + EH_MASK) + 1;
   if (load<u32>(t + EH_COUNT) <= EH_LOAD * size || size >= load<u32>(t + EH_MAX_BUCKETS)) return;
-  const nb = flowAlloc(2 * size * EHB_SIZE, false); // zeroed lazily, bucket pair by bucket pair
-  if (nb == 0) {
+  // only the segment table now (zeroed = no segment yet); segments come as the rehash reaches them
+  const segs = flowAlloc(segCount(2 * size) << 2, true);
+  if (segs == 0) {
     store<u32>(t + EH_CNT_GROW_FAIL, load<u32>(t + EH_CNT_GROW_FAIL) + 1);
     return;
   }
-  store<u32>(t + EH_OLD, load<u32>(t + EH_BUCKETS));
+  store<u32>(t + EH_OLD_SEGS, load<u32>(t + EH_SEGS));
   store<u32>(t + EH_OLD_MASK, size - 1);
   store<u32>(t + EH_REHASH_IDX, 0);
-  store<u32>(t + EH_BUCKETS, nb);
+  store<u32>(t + EH_SEGS, segs);
   store<u32>(t + EH_MASK, 2 * size - 1);
   store<u32>(t + EH_CNT_GROWS, load<u32>(t + EH_CNT_GROWS) + 1);
 }
@@ -275,15 +340,15 @@ export function ehashCreate(initFlows: u32, maxFlows: u32, seed: u32): u32 {
   if (maxSize > EH_BUCKETS_LIMIT) maxSize = EH_BUCKETS_LIMIT;
   const t = flowAlloc(EH_SIZE, true);
   if (t == 0) return 0;
-  const b = flowAlloc(size * EHB_SIZE, true);
-  if (b == 0) {
+  const segs = arrayAlloc(size);
+  if (segs == 0) {
     flowFree(t, EH_SIZE);
     return 0;
   }
   store<u32>(t + EH_MAGIC, EH_MAGIC_WORD);
   store<u32>(t + EH_SEED, seed);
   store<u32>(t + EH_MASK, size - 1);
-  store<u32>(t + EH_BUCKETS, b);
+  store<u32>(t + EH_SEGS, segs);
   store<u32>(t + EH_MAX_FLOWS, maxFlows);
   store<u32>(t + EH_MAX_BUCKETS, maxSize);
   return t;
@@ -297,7 +362,7 @@ export function ehashCreate(initFlows: u32, maxFlows: u32, seed: u32): u32 {
 export function ehashInsert(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u32, handle: u32): i32 {
   if (!ehValid(t)) return -FLOW_E_INVAL;
   if (handle == 0 || handle > FLOW_HANDLE_MAX || (sport | dport) > 0xffff) return -FLOW_E_INVAL;
-  if (load<u32>(t + EH_OLD) != 0) rehashStep(t, EH_REHASH_STEP);
+  if (load<u32>(t + EH_OLD_SEGS) != 0) rehashStep(t, EH_REHASH_STEP);
   const ap = (<u64>daddr << 32) | <u64>saddr;
   const ports = (dport << 16) | sport;
   const h = ehHash(t, ap, ports);
@@ -323,7 +388,7 @@ export function ehashInsert(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u
 export function ehashDelete(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u32): i32 {
   if (!ehValid(t)) return -FLOW_E_INVAL;
   if ((sport | dport) > 0xffff) return -FLOW_E_INVAL;
-  if (load<u32>(t + EH_OLD) != 0) rehashStep(t, EH_REHASH_STEP);
+  if (load<u32>(t + EH_OLD_SEGS) != 0) rehashStep(t, EH_REHASH_STEP);
   const ap = (<u64>daddr << 32) | <u64>saddr;
   const ports = (dport << 16) | sport;
   const h = ehHash(t, ap, ports);
@@ -383,8 +448,8 @@ export function ehashLookupBatch(t: u32, keysPtr: u32, count: u32, outPtr: u32):
     return -FLOW_E_INVAL;
   }
   const seed = load<u32>(t + EH_SEED);
-  const stable = load<u32>(t + EH_OLD) == 0; // no rehash running: one array, hoisted
-  const bk = load<u32>(t + EH_BUCKETS);
+  const stable = load<u32>(t + EH_OLD_SEGS) == 0; // no rehash running: one array, hoisted
+  const segs = load<u32>(t + EH_SEGS);
   const mask = load<u32>(t + EH_MASK);
   let touch: u32 = 0;
   let hits: u32 = 0;
@@ -397,7 +462,7 @@ export function ehashLookupBatch(t: u32, keysPtr: u32, count: u32, outPtr: u32):
     }
     // pass 2: touch every bucket; a tight loop of independent loads keeps many misses in flight
     if (stable) {
-      for (let i = base; i < end; i++) touch ^= load<u32>(bk + (load<u32>(outPtr + (i << 2)) & mask) * EHB_SIZE);
+      for (let i = base; i < end; i++) touch ^= load<u32>(bucketAt(segs, load<u32>(outPtr + (i << 2)) & mask));
     } else {
       for (let i = base; i < end; i++) touch ^= load<u32>(bucketFor(t, load<u32>(outPtr + (i << 2))));
     }
@@ -406,7 +471,7 @@ export function ehashLookupBatch(t: u32, keysPtr: u32, count: u32, outPtr: u32):
       const k = keysPtr + i * FLOWKEY_SIZE;
       const o = outPtr + (i << 2);
       const h = load<u32>(o);
-      const b = stable ? bk + (h & mask) * EHB_SIZE : bucketFor(t, h);
+      const b = stable ? bucketAt(segs, h & mask) : bucketFor(t, h);
       const v = chainFind(b, h, load<u64>(k), load<u32>(k, 8));
       store<u32>(o, v);
       hits += <u32>(v != 0);
@@ -425,15 +490,15 @@ export function ehashLookupLoop(t: u32, keysPtr: u32, count: u32, outPtr: u32): 
     return -FLOW_E_INVAL;
   }
   const seed = load<u32>(t + EH_SEED);
-  const stable = load<u32>(t + EH_OLD) == 0;
-  const bk = load<u32>(t + EH_BUCKETS);
+  const stable = load<u32>(t + EH_OLD_SEGS) == 0;
+  const segs = load<u32>(t + EH_SEGS);
   const mask = load<u32>(t + EH_MASK);
   let hits: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const k = keysPtr + i * FLOWKEY_SIZE;
     const ports = load<u32>(k, 8);
     const h = jhash3(load<u32>(k, 4), load<u32>(k), ports, seed);
-    const b = stable ? bk + (h & mask) * EHB_SIZE : bucketFor(t, h);
+    const b = stable ? bucketAt(segs, h & mask) : bucketFor(t, h);
     const v = chainFind(b, h, load<u64>(k), ports);
     store<u32>(outPtr + (i << 2), v);
     hits += <u32>(v != 0);

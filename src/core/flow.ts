@@ -2,7 +2,7 @@
 // the same interfaces the TypeScript twin (src/twin/flow.ts) implements, so one case suite runs on
 // both. Every method returns the core's integer: a handle (> 0), 0 for a miss, or a negated FLOW_E_*
 // code (FLOW_E_EXISTS ...), which the syscall layer maps to errno.
-import { EH_OLD, STAGING_OFFSET, STAGING_SIZE, type WasmExports } from "../generated/layout.js";
+import { EH_OLD_SEGS, STAGING_OFFSET, STAGING_SIZE, type WasmExports } from "../generated/layout.js";
 import type { Core } from "./wasm.js";
 
 /** The established table (Linux inet_ehash): 4-tuple -> handle. saddr/sport = remote, daddr/dport = local. */
@@ -104,7 +104,7 @@ export class EhashTable implements FlowEstablished {
     return this.x.ehashCount(this.ptr);
   }
   rehashing(): boolean {
-    return this.core.u32[(this.ptr + EH_OLD) >>> 2] !== 0;
+    return this.core.u32[(this.ptr + EH_OLD_SEGS) >>> 2] !== 0;
   }
   rehashStep(n: number): number {
     return this.x.ehashRehashStep(this.ptr, n);
