@@ -441,7 +441,8 @@ export function ehashLookup(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u
  * Per chunk of EH_BATCH_CHUNK keys: hash every key (the hashes wait in the output slots), then touch
  * every key's bucket in a tight loop of independent loads (their values go to EH_TOUCH so no engine
  * drops them), so the chunk's cache and TLB misses overlap, then resolve each key from cache.
- * Wasm has no prefetch instruction; a load is the prefetch. Returns the hits, or -FLOW_E_INVAL.
+ * Wasm has no prefetch instruction; a load is the prefetch. The output must not overlap the keys.
+ * Returns the number of hits, or -FLOW_E_INVAL.
  */
 export function ehashLookupBatch(t: u32, keysPtr: u32, count: u32, outPtr: u32): i32 {
   if (!ehValid(t) || !spanOk(keysPtr, <u64>count * FLOWKEY_SIZE) || !spanOk(outPtr, <u64>count << 2)) {
