@@ -5,4 +5,5 @@ export * from "./kernel/index.js";
 export type { LinkFaults, LinkOptions } from "./net/link.js";
 export { NetStack } from "./net/stack.js";
 export * from "./tools/pcap.js";
+export * from "./core/flow.js";
 export { Host, World, type WorldOptions } from "./world/world.js";

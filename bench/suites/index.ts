@@ -1,9 +1,10 @@
 // Every benchmark suite, by name, for `wirestack bench <suite>`.
 import type { Suite } from "../harness.js";
 import { checksumSuite } from "./checksum.js";
+import { lookupSuite } from "./lookup.js";
 import { parseSuite } from "./parse.js";
 
-export const suites: Suite[] = [checksumSuite, parseSuite];
+export const suites: Suite[] = [checksumSuite, parseSuite, lookupSuite];
 
 export function findSuite(name: string): Suite | undefined {
   return suites.find((s) => s.name === name);
