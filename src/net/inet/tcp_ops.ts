@@ -249,6 +249,8 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
     tl: undefined as unknown as TcpListener,
     acceptQ: [],
     childConfig: (daddr) => ({ cfg: tcpConfig(sk, daddr), sndbuf: sk.sndbuf }),
+    uid: task.uid,
+    reuseport: sk.reuseport,
     onChild: () => {
       sk.ackBacklog = e.acceptQ.length;
       sk.wakeAll(POLLIN | POLLRDNORM);

@@ -36,6 +36,8 @@ export class TcpConn {
   /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
   onDestroy: () => void = () => {};
   destroyed = false;
+  /** The core's established-table handle while hashed (0 when not). */
+  flowHandle = 0;
   rcvbuf: number;
   sndbuf: number;
 
