@@ -3,8 +3,9 @@ import type { Suite } from "../harness.js";
 import { checksumSuite } from "./checksum.js";
 import { lookupSuite } from "./lookup.js";
 import { parseSuite } from "./parse.js";
+import { streamSuite } from "./stream.js";
 
-export const suites: Suite[] = [checksumSuite, parseSuite, lookupSuite];
+export const suites: Suite[] = [checksumSuite, parseSuite, lookupSuite, streamSuite];
 
 export function findSuite(name: string): Suite | undefined {
   return suites.find((s) => s.name === name);

@@ -57,6 +57,7 @@ import {
 import type { SysResult } from "../../kernel/file.js";
 import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
+import { SOCK_SNDBUF_LOCK } from "../../kernel/sock.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
 import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
@@ -80,6 +81,8 @@ const MAX_TCP_WINDOW = 32767;
 /** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
 function attach(sk: InetSock, conn: TcpConn): void {
   sk.tcp = conn;
+  conn.sndbufLocked = (sk.userlocks & SOCK_SNDBUF_LOCK) !== 0;
+  conn.sndbufMax = sk.net.sysctl.tcp_wmem[2];
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
