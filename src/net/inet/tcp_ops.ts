@@ -151,7 +151,8 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       sk.rport = dport;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
       attach(sk, conn);
-      sk.laddr = sk.laddr || 0;
+      // Linux tcp_v4_connect(): an unbound source becomes the route's (getsockname reports it).
+      sk.laddr = saddr;
       conn.laddr = saddr;
       net.tcp.hash(conn);
       sock.state = SS_CONNECTING;
