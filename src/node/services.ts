@@ -15,32 +15,32 @@ const CHUNK = 64 * 1024;
  * out of place changes the SHA-256 of what was received.
  */
 export class PatternStream {
-  private state = 0x9e3779b9;
+  private state = 0x9e3779b9 | 0;
   private carry: Uint8Array = new Uint8Array(0);
 
   /** The next `n` bytes of the stream. */
   next(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    let off = Math.min(this.carry.length, n);
+    // a fresh ArrayBuffer (not Node's shared pool), so its words are 4-byte aligned
+    const out = Buffer.from(new ArrayBuffer((n + 3) & ~3), 0, n);
+    const off = Math.min(this.carry.length, n);
     out.set(this.carry.subarray(0, off), 0);
     this.carry = this.carry.subarray(off);
+    if (off === n) return out;
+    // Words go straight into the output when it is word-aligned (no carry); else via a scratch array.
     const words = Math.ceil((n - off) / 4);
-    if (words > 0) {
-      const w = new Uint32Array(words);
-      let x = this.state;
-      for (let i = 0; i < words; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        w[i] = x >>> 0;
-      }
-      this.state = x >>> 0;
-      const bytes = new Uint8Array(w.buffer);
-      const take = n - off;
-      out.set(bytes.subarray(0, take), off);
-      this.carry = bytes.subarray(take);
-      off = n;
+    const direct = off === 0;
+    const w = direct ? new Int32Array(out.buffer, 0, words) : new Int32Array(words);
+    let x = this.state;
+    for (let i = 0; i < words; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      w[i] = x; // int32 holds the same 32 bits as the u32 word
     }
+    this.state = x;
+    const bytes = new Uint8Array(w.buffer, w.byteOffset, words * 4);
+    if (!direct) out.set(bytes.subarray(0, n - off), off);
+    this.carry = bytes.slice(n - off);
     return out;
   }
 }
