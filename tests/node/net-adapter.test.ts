@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import { describe, expect, it } from "vitest";
-import { SOL_TCP, TCP_NODELAY } from "../../src/kernel/constants.js";
+import { SHUT_WR, SOL_TCP, TCP_NODELAY } from "../../src/kernel/constants.js";
 import { TCP_ESTABLISHED, TCP_STATE_NAMES } from "../../src/net/tcp/state.js";
 import { serveHttp } from "../../src/node/http.js";
 import { EngineNet, type EngineSocket } from "../../src/node/net-adapter.js";
@@ -337,23 +337,39 @@ describe("backpressure, half-close and errors", () => {
     await teardown(world, snet, cnet);
   });
 
-  it("writing into a connection the peer reset fails with EPIPE or ECONNRESET, as on Linux", async () => {
+  it("writing into a reset connection fails with ECONNRESET, into a shut-down one with EPIPE (no SIGPIPE)", async () => {
     const { world, snet, cnet } = await pair();
     const srv = snet.createServer({}, (s) => s.resetAndDestroy());
     srv.listen(5001);
     const c = cnet.connect(5001, "10.0.0.2");
     await drive(world, new Promise((r) => c.once("connect", r)));
     await world.kernel.advance(10e6); // the RST has arrived
-    const err = await drive(
-      world,
-      new Promise<NodeJS.ErrnoException>((resolve) => {
-        c.once("error", (e) => resolve(e as NodeJS.ErrnoException));
-        c.write("after reset");
-      }),
-    );
-    expect(["ECONNRESET", "EPIPE"]).toContain(err.code);
-    expect(err.syscall).toBe("write");
+    const writeErr = (s: EngineSocket, data: string) =>
+      drive(
+        world,
+        new Promise<NodeJS.ErrnoException>((resolve) => {
+          s.once("error", (e) => resolve(e as NodeJS.ErrnoException));
+          s.write(data);
+        }),
+      );
+    expect(await writeErr(c, "after reset")).toMatchObject({
+      code: "ECONNRESET",
+      errno: -104,
+      syscall: "write",
+    });
+
+    // EPIPE: sending on a socket whose sending side is shut down (here behind the stream's back).
+    // MSG_NOSIGNAL keeps SIGPIPE from killing the engine process, as Node ignores SIGPIPE.
+    const srv2 = snet.createServer({}, (s) => s.resume());
+    srv2.listen(5002);
+    const d = cnet.connect(5002, "10.0.0.2");
+    await drive(world, new Promise((r) => d.once("connect", r)));
+    cnet.sys.shutdown(d.fd, SHUT_WR);
+    expect(await writeErr(d, "two")).toMatchObject({ code: "EPIPE", errno: -32, syscall: "write" });
+    expect(cnet.proc.alive).toBe(true);
+    expect(cnet.proc.signalsReceived).toEqual([]);
     srv.close();
+    srv2.close();
     await teardown(world, snet, cnet);
   });
 
