@@ -150,6 +150,27 @@ describe("Node http over engine sockets (virtual clock)", () => {
   });
 });
 
+describe("the same glue in real-time mode (no driver: host timers move the engine)", () => {
+  it("Node's http client fetches 1 MiB from Node's http server between two engine hosts", async () => {
+    const { world, snet, cnet } = await pair();
+    const hs = http.createServer(httpApp());
+    const es = await serveHttp(snet, hs, { port: 80 });
+    world.kernel.startRealtime();
+    try {
+      const n = 1024 * 1024;
+      const got = await get(cnet, `/bytes/${n}`);
+      expect(got.status).toBe(200);
+      expect(sha(got.body)).toBe(sha(patternBytes(n)));
+      es.close();
+      await Promise.all([snet.close(), cnet.close()]);
+    } finally {
+      world.kernel.stopRealtime();
+    }
+    await world.runUntilIdle();
+    expectNoLeaks(world.core, []);
+  });
+});
+
 describe("backpressure, half-close and errors", () => {
   it("a paused reader stops the engine's recv; the writer's stream fills up, then everything arrives", async () => {
     const { world, client, snet, cnet } = await pair(1_000_000);
