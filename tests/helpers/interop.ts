@@ -3,14 +3,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { tunRequirements, which } from "../../src/node/tun.js";
 
-/** Tools the interop tests use, besides what the TUN bridge itself needs. */
-export const INTEROP_TOOLS = ["curl", "ip", "ss", "ping", "tcpdump", "tshark", "socat"];
+/** Tools the interop tests use besides socat and ip (which tunRequirements checks), by Debian package. */
+export const INTEROP_TOOLS: Record<string, string> = {
+  curl: "curl",
+  ss: "iproute2",
+  ping: "iputils-ping",
+  tcpdump: "tcpdump",
+  tshark: "tshark",
+};
 
 /** Everything missing for the interop tests on this machine (empty when they can run). */
 export function interopProblems(): string[] {
   const problems = tunRequirements({ netns: true });
-  for (const t of INTEROP_TOOLS) if (!which(t)) problems.push(`${t} is not installed`);
-  return [...new Set(problems)];
+  for (const [t, pkg] of Object.entries(INTEROP_TOOLS))
+    if (!which(t)) problems.push(`${t} is not installed (apt-get install ${pkg})`);
+  return problems;
 }
 
 /** CI must run them: a missing tool there is a failure, not a skip. */
