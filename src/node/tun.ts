@@ -23,7 +23,7 @@ import { accessSync, existsSync, constants as fsConstants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { allocSkbWith, skbBytes } from "../core/skb.js";
-import { DROP_NOMEM } from "../generated/layout.js";
+import { DROP_DEV_READY } from "../generated/layout.js";
 import { ipToString, MAC_ZERO, parseCidr } from "../net/addr.js";
 import type { NetDevice } from "../net/device.js";
 import type { Host } from "../world/world.js";
@@ -255,7 +255,7 @@ export class TunBridge {
   private transmit(skb: number): void {
     const core = this.host.net.core;
     if (this.closed) {
-      core.x.kfreeSkb(skb, DROP_NOMEM);
+      core.x.kfreeSkb(skb, DROP_DEV_READY);
       return;
     }
     const pkt = Buffer.from(skbBytes(core, skb)); // copied: the send completes after the skb is freed
