@@ -23,7 +23,7 @@ import type { EngineConnectOptions, EngineServerOptions, LooseConnectOptions } f
 export class EngineNet {
   readonly kernel: Kernel;
   readonly proc: Process;
-  /** @internal the owning process's system calls */
+  /** The owning process's system calls: for what the adapter does not wrap (UDP, socket options). */
   sys!: Sys;
   /** Open sockets and listeners (for close()). */
   readonly sockets = new Set<EngineSocket>();

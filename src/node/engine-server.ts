@@ -1,7 +1,6 @@
 // EngineServer: a listening engine socket with net.Server's surface, accepting EngineSockets.
 import { EventEmitter } from "node:events";
 import { AF_INET, SHUT_RD, SO_REUSEADDR, SOCK_STREAM, SOL_SOCKET } from "../kernel/constants.js";
-import { EINVAL } from "../kernel/errno.js";
 import type { AddrOut, SockAddrIn } from "../kernel/socket.js";
 import type { EngineNet } from "./engine-net.js";
 import { EngineSocket } from "./engine-socket.js";
@@ -54,8 +53,10 @@ export class EngineServer extends EventEmitter {
       process.nextTick(() => this.emit("error", errnoException(-r, syscall, host ?? o.host, port)));
     };
     if (this.listening || this.fd >= 0) {
-      fail(-EINVAL, "listen");
-      return this;
+      // net.Server: ERR_SERVER_ALREADY_LISTEN, thrown; the listening socket stays as it is
+      throw Object.assign(new Error("Listen method has been called more than once without closing."), {
+        code: "ERR_SERVER_ALREADY_LISTEN",
+      });
     }
     if (host === null) {
       process.nextTick(() => this.emit("error", notFound(o.host!)));
