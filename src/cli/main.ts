@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
+import { registerTun } from "./tun.js";
 
 const program = new Command();
 program
@@ -15,5 +16,6 @@ registerDemo(program);
 registerPcap(program);
 registerBench(program);
 registerPacketdrill(program);
+registerTun(program);
 
 await program.parseAsync(process.argv);

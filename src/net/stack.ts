@@ -2,7 +2,8 @@
 // receive and transmit paths of IPv4, ICMP, UDP and TCP over skbs in the core's linear memory.
 //
 // Receive (Linux netif_receive_skb -> ip_rcv -> ip_local_deliver -> tcp_v4_rcv / udp_rcv / icmp_rcv):
-// the device's NAPI poll hands each skb to netifReceive; the core's parseFrame validates every layer
+// the device's NAPI poll hands each skb to netifReceive; the core's parseFrame (parseIpPacket for a
+// TUN device's raw IP) validates every layer
 // (lengths, IPv4 header checksum, L4 checksum with the pseudo-header) in one call and writes a FRAME;
 // bad frames are dropped with their reason and counted (snmp + drop counters); good ones are
 // dispatched by protocol with the skb pulled to the L4 payload.
@@ -185,7 +186,9 @@ export class NetStack {
     const ptr = x.skbDataPtr(skb);
     const len = x.skbLen(skb);
     x.skbResetMacHeader(skb);
-    x.parseFrame(ptr, len, this.frameAddr);
+    // A TUN device carries raw IP (IFF_TUN | IFF_NO_PI): no link header to dissect.
+    if (dev.kind === "tun") x.parseIpPacket(ptr, len, this.frameAddr);
+    else x.parseFrame(ptr, len, this.frameAddr);
     const f = readFrame(this.core, this.frameAddr);
     this.trace?.("parse", { dev: dev.name, len, reason: f.reason });
     if (f.reason !== 0 && !(f.flags & L.FRAMEF_ARP && f.reason === L.DROP_ARP_INVALID)) {
