@@ -18,3 +18,4 @@ export * from "./wire/udp";
 export * from "./wire/tcp";
 export * from "./wire/frame";
 export * from "./ring";
+export * from "./epoll";
