@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
+import { registerServeModels } from "./serve-models.js";
 
 const program = new Command();
 program
@@ -15,5 +16,6 @@ registerDemo(program);
 registerPcap(program);
 registerBench(program);
 registerPacketdrill(program);
+registerServeModels(program);
 
 await program.parseAsync(process.argv);
