@@ -56,9 +56,25 @@ export interface EpollStore {
 export class WasmEpollStore implements EpollStore {
   readonly impl = "wasm";
   private readonly x: WasmExports;
+  // Views of linear memory, made again only after memory.grow detached the old buffer (a detached
+  // view has length 0): cheaper than asking memory.buffer on every read.
+  private u32: Uint32Array;
+  private u8: Uint8Array;
 
-  constructor(private readonly core: Core) {
+  constructor(core: Core) {
     this.x = core.x;
+    this.u32 = new Uint32Array(this.x.memory.buffer);
+    this.u8 = new Uint8Array(this.x.memory.buffer);
+  }
+
+  private refresh(): void {
+    this.u32 = new Uint32Array(this.x.memory.buffer);
+    this.u8 = new Uint8Array(this.x.memory.buffer);
+  }
+
+  private word(addr: number): number {
+    if (this.u32.length === 0) this.refresh();
+    return this.u32[addr >>> 2];
   }
 
   epCreate(): number {
@@ -77,13 +93,13 @@ export class WasmEpollStore implements EpollStore {
     return this.x.epItemModify(item, events);
   }
   itemEvents(item: number): number {
-    return this.core.u32[(item + EPC_EVENTS) >>> 2];
+    return this.word(item + EPC_EVENTS);
   }
   itemId(item: number): number {
-    return this.core.u32[(item + EPC_ID) >>> 2];
+    return this.word(item + EPC_ID);
   }
   itemLinked(item: number): boolean {
-    return this.core.u32[(item + EPC_NEXT) >>> 2] !== 0;
+    return this.word(item + EPC_NEXT) !== 0;
   }
   pollCallback(item: number, key: number, wqActive: boolean): number {
     return this.x.epPollCallback(item, key, wqActive ? 1 : 0);
@@ -92,24 +108,26 @@ export class WasmEpollStore implements EpollStore {
     return this.x.epReadyLink(item);
   }
   readyCount(ep: number): number {
-    return this.core.u32[(ep + EPC_NREADY) >>> 2];
+    return this.word(ep + EPC_NREADY);
   }
   readyFirst(ep: number): number {
-    const n = this.core.u32[(ep + EPC_NEXT) >>> 2];
+    const n = this.word(ep + EPC_NEXT);
     return n === ep ? 0 : n;
   }
   readyNext(ep: number, item: number): number {
-    const n = this.core.u32[(item + EPC_NEXT) >>> 2];
+    const n = this.word(item + EPC_NEXT);
     return n === ep ? 0 : n;
   }
   commit(ep: number, verdicts: Uint8Array, n: number): number {
     // STAGING holds the verdicts during the call. A batch longer than STAGING goes in pieces: after
     // a piece, the walked items still to commit are again the first ones on the list.
-    const u8 = this.core.u8;
     let done = 0;
     while (done < n) {
       const k = Math.min(n - done, STAGING_SIZE);
-      u8.set(verdicts.subarray(done, done + k), STAGING_OFFSET);
+      if (this.u8.length === 0) this.refresh();
+      const u8 = this.u8;
+      if (k <= 64) for (let i = 0; i < k; i++) u8[STAGING_OFFSET + i] = verdicts[done + i];
+      else u8.set(verdicts.subarray(done, done + k), STAGING_OFFSET);
       const r = this.x.epCommit(ep, STAGING_OFFSET, k);
       if (r < 0) return r;
       done += k;

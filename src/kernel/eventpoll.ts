@@ -458,13 +458,16 @@ export function sysEpollWait(
   if (!isEpollFile(f)) return -EINVAL;
   const ep = f.priv as Eventpoll;
   const ms = Math.trunc(timeout);
+  // Events ready, or a call that may not wait: no sleep, no closures.
+  const n = epSendEvents(ep, events, maxevents);
+  if (n > 0 || ms === 0) return n;
   const deadline = ms < 0 ? Number.POSITIVE_INFINITY : task.kernel.now() + ms * 1_000_000;
   const r = blockOnUntil<number>(
     task,
     deadline,
     () => {
-      const n = epSendEvents(ep, events, maxevents);
-      return n > 0 ? n : ep.waitOn;
+      const got = epSendEvents(ep, events, maxevents);
+      return got > 0 ? got : ep.waitOn;
     },
     () => 0,
     () => -EINTR,

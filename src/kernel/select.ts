@@ -251,24 +251,24 @@ export function sysPoll(task: Process, fds: PollFd[], timeout: number): SysResul
 
 // ---- select ----
 
-/** One select() call's sets: the caller's (in/out/ex) and the results being built. */
-interface SelectSets {
-  n: number;
-  inp: Uint32Array | null;
-  outp: Uint32Array | null;
-  exp: Uint32Array | null;
-  rin: Uint32Array;
-  rout: Uint32Array;
-  rex: Uint32Array;
-}
+/**
+ * The results a select() pass builds: rin | rout | rex, FD_WORDS words each. A call that does not
+ * sleep uses this one buffer (nothing can run in between); one that sleeps gets its own.
+ */
+const scratch = new Uint32Array(3 * FD_WORDS);
 
 // Linux do_select() one pass: poll each descriptor set in any set below n, word by word.
-function scanSelect(task: Process, s: SelectSets, table: PollTable | null): number {
+function scanSelect(
+  task: Process,
+  n: number,
+  inp: Uint32Array | null,
+  outp: Uint32Array | null,
+  exp: Uint32Array | null,
+  res: Uint32Array,
+  table: PollTable | null,
+): number {
   const files = task.files;
-  const { n, inp, outp, exp, rin, rout, rex } = s;
-  rin.fill(0);
-  rout.fill(0);
-  rex.fill(0);
+  res.fill(0);
   let retval = 0;
   for (let w = 0; w * 32 < n; w++) {
     const inw = inp ? inp[w] : 0;
@@ -290,17 +290,17 @@ function scanSelect(task: Process, s: SelectSets, table: PollTable | null): numb
         mask = vfsPoll(file, key);
       }
       if (mask & POLLIN_SET && inw & bit) {
-        rin[w] |= bit;
+        res[w] |= bit;
         retval++;
         table = null;
       }
       if (mask & POLLOUT_SET && outw & bit) {
-        rout[w] |= bit;
+        res[FD_WORDS + w] |= bit;
         retval++;
         table = null;
       }
       if (mask & POLLEX_SET && exw & bit) {
-        rex[w] |= bit;
+        res[2 * FD_WORDS + w] |= bit;
         retval++;
         table = null;
       }
@@ -309,8 +309,9 @@ function scanSelect(task: Process, s: SelectSets, table: PollTable | null): numb
   return retval;
 }
 
-function isSet(x: unknown): x is FdSet {
-  return x instanceof FdSet;
+/** A set argument: an FdSet, or null / undefined for none (C's NULL). */
+function okSet(x: unknown): boolean {
+  return x === null || x === undefined || x instanceof FdSet;
 }
 
 /**
@@ -345,20 +346,13 @@ export function sysSelect(
     deadline = kernel.now() + sec * 1e9 + nsec;
   }
   if (!Number.isInteger(nfds) || nfds < 0 || nfds > FD_SETSIZE) return -EINVAL;
-  for (const s of [readfds, writefds, exceptfds])
-    if (s !== null && s !== undefined && !isSet(s)) return -EFAULT;
-  const sets: SelectSets = {
-    n: nfds,
-    inp: readfds ? readfds.bits : null,
-    outp: writefds ? writefds.bits : null,
-    exp: exceptfds ? exceptfds.bits : null,
-    rin: new Uint32Array(FD_WORDS),
-    rout: new Uint32Array(FD_WORDS),
-    rex: new Uint32Array(FD_WORDS),
-  };
+  if (!okSet(readfds) || !okSet(writefds) || !okSet(exceptfds)) return -EFAULT;
+  const inp = readfds ? readfds.bits : null;
+  const outp = writefds ? writefds.bits : null;
+  const exp = exceptfds ? exceptfds.bits : null;
   // Linux max_select_fd(): every descriptor in a set must be open.
   for (let w = 0; w * 32 < nfds; w++) {
-    let all = (sets.inp?.[w] ?? 0) | (sets.outp?.[w] ?? 0) | (sets.exp?.[w] ?? 0);
+    let all = (inp ? inp[w] : 0) | (outp ? outp[w] : 0) | (exp ? exp[w] : 0);
     if (w * 32 + 32 > nfds) all &= (1 << (nfds - w * 32)) - 1;
     while (all !== 0) {
       const bit = all & -all;
@@ -366,13 +360,14 @@ export function sysSelect(
       if (!task.files.lookup(w * 32 + (31 - Math.clz32(bit)))) return -EBADF;
     }
   }
-  const finish = (r: number): number => {
-    // Linux poll_select_finish(): write back the sets (on success) and the time left.
-    if (r >= 0) {
-      if (readfds) readfds.bits.set(sets.rin);
-      if (writefds) writefds.bits.set(sets.rout);
-      if (exceptfds) exceptfds.bits.set(sets.rex);
-    }
+  // Linux poll_select_finish(): write back the sets (on success) and the time left.
+  const finish = (res: Uint32Array, r: number): number => {
+    if (r >= 0)
+      for (let w = 0; w < FD_WORDS; w++) {
+        if (inp) inp[w] = res[w];
+        if (outp) outp[w] = res[FD_WORDS + w];
+        if (exp) exp[w] = res[2 * FD_WORDS + w];
+      }
     if (timeout && deadline !== Number.POSITIVE_INFINITY) {
       const left = Math.max(0, deadline - kernel.now());
       timeout.tv_sec = Math.floor(left / 1e9);
@@ -380,12 +375,18 @@ export function sysSelect(
     }
     return r;
   };
-  const now = kernel.now();
-  const table = deadline > now ? new PollTable(task) : null;
-  const n = scanSelect(task, sets, table);
+  const table = deadline > kernel.now() ? new PollTable(task) : null;
+  const n = scanSelect(task, nfds, inp, outp, exp, scratch, table);
   if (n > 0 || !table) {
     table?.free();
-    return finish(n);
+    return finish(scratch, n);
   }
-  return pollSleep(task, table, deadline, () => scanSelect(task, sets, null), "do_select").then(finish);
+  const own = new Uint32Array(3 * FD_WORDS);
+  return pollSleep(
+    task,
+    table,
+    deadline,
+    () => scanSelect(task, nfds, inp, outp, exp, own, null),
+    "do_select",
+  ).then((r) => finish(own, r));
 }

@@ -57,8 +57,8 @@ describe("epoll over TCP", () => {
         if (!e) continue;
         seen.push(e.events.toString(16));
         const buf = new Uint8Array(64);
-        let n: number;
-        while ((n = sys.raw.recv(c, buf) as number) > 0)
+        let n = sys.raw.recv(c, buf) as number;
+        for (; n > 0; n = sys.raw.recv(c, buf) as number)
           seen.push(new TextDecoder().decode(buf.subarray(0, n)));
         if (n === 0) break;
       }
