@@ -440,8 +440,10 @@ export function sysEpollCtl(
 
 /**
  * Linux do_epoll_wait() / ep_poll(): `timeout` in ms, -1 (any negative) to wait forever, 0 not to
- * wait. Sleeps exclusively on the instance (one sleeper woken per event). Returns the number of
- * events written to `events`, 0 on timeout, or -errno (EINTR when a signal handler runs).
+ * wait. Sleeps exclusively on the instance (one sleeper woken per event). A timeout ends exactly
+ * `timeout` ms of virtual time later (Linux lets an hrtimer run late by the task's timer slack,
+ * 50 µs by default; a simulation has no reason to). Returns the number of events written to
+ * `events`, 0 on timeout, or -errno (EINTR when a signal handler runs).
  */
 export function sysEpollWait(
   task: Process,
@@ -481,7 +483,7 @@ export function epollFdinfo(ep: Eventpoll): string {
   for (const item of ep.items.values()) {
     const ev = item.events >>> 0;
     const data = BigInt.asUintN(64, BigInt(Number.isFinite(item.data) ? Math.trunc(item.data) : 0));
-    s += `tfd: ${String(item.fd).padStart(8)} events: ${ev.toString(16).padStart(8)} data: ${data.toString(16).padStart(16, "0")}  pos:${item.file.pos} ino:${item.file.ino.toString(16)} sdev:0\n`;
+    s += `tfd: ${String(item.fd).padStart(8)} events: ${ev.toString(16).padStart(8)} data: ${data.toString(16).padStart(16)}  pos:${item.file.pos} ino:${item.file.ino.toString(16)} sdev:0\n`;
   }
   return s;
 }
