@@ -23,3 +23,4 @@ export * from "./flow/flowhash";
 export * from "./flow/ehash";
 export * from "./flow/lhash";
 export * from "./flow/udptab";
+export * from "./epoll";

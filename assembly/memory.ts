@@ -539,3 +539,62 @@ export const PTM_SIZE: u32 = 12;
 export const PTM_HANDLE: u32 = 0;
 export const PTM_RADDR: u32 = 4;
 export const PTM_RPORT: u32 = 8; // u16
+
+// ==== epoll (assembly/epoll.ts): interest entries and ready lists, carved from the ARENA ============
+// One slab of 32-byte cells holds both kinds of epoll object: an eventpoll (whose first 8 bytes are
+// its ready list's sentinel, Linux ep->rdllist) and an epitem (whose first 8 bytes are its link on
+// that list, Linux epi->rdllink). The slab grows by chunks of EP_CHUNK_CELLS cells taken from the
+// arena; a table of chunk addresses (EP_MAX_CHUNKS words, also from the arena) maps a cell's id to
+// its address, which is how every export checks that a handle really is a live cell.
+//
+//   EPCELL as an epitem (32 bytes)
+//   0      4      8      12       16     20     24     28     32
+//   +------+------+------+--------+------+------+------+------+
+//   | next | prev |  ep  | events |  id  | kind |  fd  | ---- |
+//   +------+------+------+--------+------+------+------+------+
+//   next/prev: the ready-list link (Linux rdllink); both 0 while the item is not on the list.
+//   ep: the eventpoll cell it belongs to. events: the interest mask with its private bits (EPOLLET,
+//     EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP); EPOLLERR | EPOLLHUP are always in it (the host adds
+//     them, as Linux's epoll_ctl). A one-shot item that reported is disarmed: only its private bits
+//     remain, so the callback ignores it until EPOLL_CTL_MOD re-arms it.
+//   id: the cell's dense index (chunk * EP_CHUNK_CELLS + slot): the host's table of epitems by id.
+//   fd: the descriptor it was registered with (Linux ffd.fd), for fdinfo and tests.
+//
+//   EPCELL as an eventpoll (32 bytes)
+//   0      4      8      12       16     20     24     28     32
+//   +------+------+------+--------+------+------+------+------+
+//   | next | prev | ---- | ----   |  id  | kind |nitems|nready|
+//   +------+------+------+--------+------+------+------+------+
+//   next/prev: the ready list's sentinel (pointing at the cell itself when the list is empty).
+//   nitems: epitems registered on it (Linux's rbtree size). nready: epitems on its ready list.
+//
+//   A free cell has kind EPK_FREE and next = the next free cell (0 ends the free list).
+//
+// Ownership: Wasm writes every cell. The host reads ready-list links, ids and events between calls
+// (epoll_wait walks the ready list by reading memory) and writes nothing here: its verdicts for a
+// walked batch go through STAGING to epCommit.
+export const EPCELL_SIZE: u32 = 32;
+export const EPC_NEXT: u32 = 0;
+export const EPC_PREV: u32 = 4;
+export const EPC_EP: u32 = 8; // epitem: its eventpoll
+export const EPC_EVENTS: u32 = 12; // epitem: interest mask
+export const EPC_ID: u32 = 16;
+export const EPC_KIND: u32 = 20; // EPK_*
+export const EPC_FD: u32 = 24; // epitem: the registered descriptor
+export const EPC_NITEMS: u32 = 24; // eventpoll: epitems registered
+export const EPC_NREADY: u32 = 28; // eventpoll: epitems on the ready list
+// Kinds are magic words, so a stray address is not mistaken for a cell of the right kind.
+export const EPK_FREE: u32 = 0x4550_4646; // "EPFF"
+export const EPK_ITEM: u32 = 0x4550_4931; // "EPI1"
+export const EPK_EP: u32 = 0x4550_4550; // "EPEP"
+export const EP_CHUNK_SHIFT: u32 = 10;
+export const EP_CHUNK_CELLS: u32 = 1 << EP_CHUNK_SHIFT;
+export const EP_MAX_CHUNKS: u32 = 4096; // 4 Mi cells, 128 MiB of slab at most
+// epCommit verdicts, one byte per walked epitem (the host writes them to STAGING before the call).
+export const EPV_DROP: u32 = 0; // off the ready list (edge-triggered, or nothing to report)
+export const EPV_REQUEUE: u32 = 1; // level-triggered and reported: back at the tail
+export const EPV_DISARM: u32 = 2; // one-shot and reported: off the list, interest cleared
+// epPollCallback result bits.
+export const EPCB_MATCH: u32 = 1; // the event concerns the item: wake the eventpoll's waiters
+export const EPCB_LINKED: u32 = 2; // the item was linked onto the ready list by this call
+export const EPCB_EWAKE: u32 = 4; // counts as a wakeup for the wait queue's exclusive budget

@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
+import { registerServeModels } from "./serve-models.js";
 import { registerTun } from "./tun.js";
 
 const program = new Command();
@@ -17,5 +18,6 @@ registerPcap(program);
 registerBench(program);
 registerPacketdrill(program);
 registerTun(program);
+registerServeModels(program);
 
 await program.parseAsync(process.argv);

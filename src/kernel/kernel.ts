@@ -9,9 +9,12 @@
 // host macrotask turn, which drains every microtask chain; it is skipped when nothing was woken
 // since the last turn. Same seed and same programs give the same run.
 
+import type { Core } from "../core/wasm.js";
 import { Clock, type ClockEvent, EventQueue, NSEC_PER_SEC } from "./clock.js";
 import { SIGCHLD, SIGRTMAX } from "./constants.js";
+import type { EpollStore } from "./epollstore.js";
 import { EAGAIN, EINVAL, EPERM, ESRCH, SyscallError } from "./errno.js";
+import type { EpollContext } from "./eventpoll.js";
 import { FdTable } from "./fdtable.js";
 import type { File, FileHost } from "./file.js";
 import { macrotask } from "./macrotask.js";
@@ -33,6 +36,8 @@ export interface KernelOptions {
   realtimeEpochNs?: number;
   /** Called when a process's program throws something other than ProcessExit (it exits with 1). */
   onUncaught?: (proc: Process, err: unknown) => void;
+  /** The Wasm core: epoll keeps its interest entries and ready lists there (World passes its own). */
+  core?: Core;
 }
 
 /** Tunables, named after their /proc/sys paths. Defaults are Linux's. */
@@ -95,6 +100,15 @@ export class Kernel implements FileHost {
   nrSyscalls = 0;
   /** Host macrotask turns the virtual-time driver has taken (its scheduling overhead). */
   turns = 0;
+  /** The Wasm core, when the kernel has one. Without a core (and no epollStore) there is no epoll: ENOSYS. */
+  readonly core: Core | null;
+  /**
+   * Where epoll keeps epitems and ready lists: the core's slab, made on the first epoll_create.
+   * Tests and benchmarks may set the TypeScript twin (src/twin/epoll.ts) before that.
+   */
+  epollStore: EpollStore | null = null;
+  /** @internal epoll's per-kernel state (eventpoll.ts). */
+  epollCtx: EpollContext | null = null;
 
   private readonly procs = new Map<number, Process>();
   private lastPid = 0;
@@ -115,6 +129,7 @@ export class Kernel implements FileHost {
     this.tickNs = NSEC_PER_SEC / this.hz;
     this.realtimeEpochNs = opts.realtimeEpochNs ?? 0;
     this.onUncaught = opts.onUncaught;
+    this.core = opts.core ?? null;
     this.wheel = new TimerWheel(this.tickNs, () => this.clock.now());
     this.vfs = new Vfs(() => this.allocIno());
     this.unix = createUnixFamily(this);
@@ -554,6 +569,8 @@ export class Kernel implements FileHost {
       events: this.events.size,
     };
     for (const f of this.families.values()) Object.assign(out, f.stats?.() ?? {});
+    // epoll instances + epitems alive in the store (only once epoll has been used).
+    if (this.epollStore) out.epollCells = this.epollStore.cellsInUse();
     return out;
   }
 }

@@ -308,6 +308,7 @@ export class Process {
   fdinfo(fd: number): string | null {
     const i = this.fds().find((x) => x.fd === fd);
     if (!i) return null;
-    return `pos:\t${i.pos}\nflags:\t0${i.flags.toString(8)}\nmnt_id:\t${i.mntId}\nino:\t${i.ino}\n`;
+    const extra = i.file.ops.showFdinfo?.(i.file) ?? "";
+    return `pos:\t${i.pos}\nflags:\t0${i.flags.toString(8)}\nmnt_id:\t${i.mntId}\nino:\t${i.ino}\n${extra}`;
   }
 }

@@ -49,7 +49,7 @@ export class World {
     readonly core: Core,
     opts: WorldOptions = {},
   ) {
-    const kernel = new Kernel(opts);
+    const kernel = new Kernel({ ...opts, core });
     this.kernel = kernel;
     this.env = {
       core,

@@ -33,12 +33,16 @@ import {
   EOPNOTSUPP,
   EPERM,
   EPIPE,
+  EPOLL_CTL_ADD,
+  EPOLLIN,
   EPROTONOSUPPORT,
   EPROTOTYPE,
   ESOCKTNOSUPPORT,
   ESRCH,
   F_GETFL,
   F_SETFL,
+  FD_SETSIZE,
+  FdSet,
   FIONREAD,
   IPPROTO_TCP,
   Kernel,
@@ -381,6 +385,23 @@ const rows: Row[] = [
   ["chmod: not the owner", EPERM, (s) => s.raw.chmod("/srv/stream", 0o777), 1000],
   ["clock_gettime: bad clock", EINVAL, (s) => s.raw.clock_gettime(99)],
   ["nanosleep: negative", EINVAL, (s) => s.raw.nanosleep(-1)],
+  // I/O multiplexing (no core here: epoll's argument checks come before its ENOSYS)
+  ["epoll_create: size 0", EINVAL, (s) => s.raw.epoll_create(0)],
+  ["epoll_create1: unknown flag", EINVAL, (s) => s.raw.epoll_create1(1)],
+  ["epoll_ctl: bad epfd", EBADF, (s) => s.raw.epoll_ctl(99, EPOLL_CTL_ADD, 0, { events: EPOLLIN, data: 0 })],
+  ["epoll_wait: maxevents 0", EINVAL, (s) => s.raw.epoll_wait(0, [], 0, 0)],
+  [
+    "poll: more fds than RLIMIT_NOFILE",
+    EINVAL,
+    (s) =>
+      s.raw.poll(
+        Array.from({ length: 1025 }, () => ({ fd: -1, events: 0, revents: 0 })),
+        0,
+      ),
+  ],
+  ["select: nfds beyond FD_SETSIZE", EINVAL, (s) => s.raw.select(FD_SETSIZE + 1, null, null, null, null)],
+  ["select: a closed fd in a set", EBADF, (s) => s.raw.select(100, FdSet.of(99), null, null, null)],
+  ["eventfd: unknown flag", EINVAL, (s) => s.raw.eventfd(0, 0o100)],
 ];
 
 async function runRow(run: Row[2], uid: number): Promise<number> {
