@@ -2,8 +2,9 @@
 import type { Suite } from "../harness.js";
 import { checksumSuite } from "./checksum.js";
 import { parseSuite } from "./parse.js";
+import { traceSuite } from "./trace.js";
 
-export const suites: Suite[] = [checksumSuite, parseSuite];
+export const suites: Suite[] = [checksumSuite, parseSuite, traceSuite];
 
 export function findSuite(name: string): Suite | undefined {
   return suites.find((s) => s.name === name);
