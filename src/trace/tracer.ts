@@ -210,7 +210,7 @@ export class Tracer {
         this.begin(r, stage, () =>
           raised
             ? `interrupt raised -> napi_schedule (${q} frame${q === 1 ? "" : "s"} in the ring)`
-            : `no interrupt: NAPI already scheduled (${q} frames in the ring; interrupt mitigation)`,
+            : `no interrupt: NAPI already scheduled (${q} frame${q === 1 ? "" : "s"} in the ring; interrupt mitigation)`,
         );
         break;
       }
@@ -311,6 +311,8 @@ export class Tracer {
         const reason = d.reason ?? 0;
         text = () => dropText(reason);
         p.complete = true;
+        const eth = f && p.stages.find((s) => s.stage === "eth");
+        if (f && eth) setText(eth, () => ethText(f));
         break;
       }
       case "ip":

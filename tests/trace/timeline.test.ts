@@ -1,8 +1,10 @@
 // The per-packet timeline: every stage from the NIC to recv(), in order, with monotonic virtual
 // times, the socket the lookup found named by fd and pid, and costs measured on the host.
 import { describe, expect, it } from "vitest";
-import { AF_INET, SOCK_STREAM } from "../../src/kernel/constants.js";
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from "../../src/kernel/constants.js";
 import type { TraceStage } from "../../src/net/trace.js";
+import { capture, replay } from "../../src/tools/capture.js";
+import { writePcap } from "../../src/tools/pcap.js";
 import { formatTimeline, type PacketTrace, startTrace } from "../../src/trace/index.js";
 import { clientServer } from "../helpers/world.js";
 
@@ -182,6 +184,30 @@ describe("per-packet trace", () => {
     expect(cb.text).toMatch(/^skb_copy_datagram_msg: 6 of its bytes \(12 in all\)/);
     expect(ca.atNs).toBe(cb.atNs);
     expect([a.complete, b.complete]).toEqual([true, true]);
+  });
+
+  it("a damaged frame: the timeline ends with the drop and its reason", async () => {
+    const { world, client, server } = await clientServer();
+    const cap = capture(world, client, "eth0", { direction: "tx" });
+    const p = client.spawn("dig", async (sys) => {
+      const s = sys.socket(AF_INET, SOCK_DGRAM, 0);
+      await sys.sendto(s, enc.encode("query"), 0, { family: AF_INET, addr: "10.0.0.2", port: 53 });
+    });
+    await world.wait(p);
+    await world.runUntilIdle();
+    cap.stop();
+    const udp = cap.frames.find((f) => f.data[23] === 17)!;
+    const bad = udp.data.slice();
+    bad[bad.length - 1] ^= 0x20; // "query" -> "quer" + "Y": the UDP checksum no longer matches
+    const tracer = startTrace(world, [server]);
+    replay(world, server, "eth0", writePcap([{ data: bad, tsNs: 0n }]));
+    await world.runUntilIdle();
+    tracer.stop();
+    expect(tracer.packets.length).toBe(1);
+    const t = tracer.packets[0];
+    expect(t.stages.map((s) => s.stage)).toEqual(["ring", "irq", "napi", "eth", "drop"]);
+    expect(t.stages[4].text).toBe("kfree_skb: SKB_DROP_REASON_UDP_CSUM");
+    expect(t.complete).toBe(true);
   });
 
   it("stop() removes every hook: nothing more is recorded", async () => {
