@@ -5,6 +5,7 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
+import { registerTools } from "./tools.js";
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
   .showHelpAfterError();
 registerDemo(program);
 registerPcap(program);
+registerTools(program);
 registerBench(program);
 registerPacketdrill(program);
 
