@@ -246,8 +246,17 @@ export class Tracer {
       case "enqueue":
       case "wakeup":
       case "xmit":
+        if (r?.kind === "napi") this.napiStage(r, stage, d, t0);
+        break;
       case "drop":
-        if (r && r.kind === "napi") this.napiStage(r, stage, d, t0);
+        if (r?.kind === "napi") this.napiStage(r, stage, d, t0);
+        else if (r?.kind === "rx") {
+          // the RX ring was full: the NIC dropped the frame
+          this.close(r, t0);
+          const reason = d.reason ?? 0;
+          this.begin(r, stage, () => dropText(reason));
+          r.packets[0].complete = true;
+        }
         break;
       case "sched":
         this.sched(d, t0);

@@ -208,6 +208,24 @@ describe("per-packet trace", () => {
     expect(t.stages.map((s) => s.stage)).toEqual(["ring", "irq", "napi", "eth", "drop"]);
     expect(t.stages[4].text).toBe("kfree_skb: SKB_DROP_REASON_UDP_CSUM");
     expect(t.complete).toBe(true);
+
+    // a burst larger than the RX ring (1024 slots): the NIC drops the rest before any NAPI poll
+    const burst = startTrace(world, [server], { limit: 2000 });
+    replay(world, server, "eth0", writePcap(Array.from({ length: 1030 }, () => ({ data: bad, tsNs: 0n }))), {
+      timing: "now",
+    });
+    await world.runUntilIdle();
+    burst.stop();
+    const ringDrops = burst.packets.filter((p) =>
+      p.stages.some((s) => s.text === "kfree_skb: SKB_DROP_REASON_FULL_RING"),
+    );
+    expect(ringDrops.length).toBe(6);
+    for (const p of ringDrops) expect(p.stages.map((s) => s.stage)).toEqual(["ring", "drop"]);
+    const coalesced = burst.packets.filter((p) =>
+      p.stages[1]?.text.startsWith("no interrupt: NAPI already scheduled"),
+    );
+    expect(coalesced.length).toBe(1023);
+    expect(server.net.device("eth0").stats.rx_dropped).toBe(6);
   });
 
   it("stop() removes every hook: nothing more is recorded", async () => {
