@@ -18,3 +18,8 @@ export * from "./wire/udp";
 export * from "./wire/tcp";
 export * from "./wire/frame";
 export * from "./ring";
+export * from "./flow/codes";
+export * from "./flow/flowhash";
+export * from "./flow/ehash";
+export * from "./flow/lhash";
+export * from "./flow/udptab";

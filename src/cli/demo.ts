@@ -116,7 +116,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   // The last served request: the engine's code paths are warm by then, so the costs are typical.
   const timeline = requests[requests.length - 1] ?? t.tracer.packets[t.tracer.packets.length - 1];
   write(`  ${c.bold(timeline.summary)}`);
-  for (const l of formatTimeline(timeline, { color: opts.color })) write(`  ${l}`);
+  const style = { head: c.bold, time: c.dim, stage: c.cyan, cost: c.yellow };
+  for (const l of formatTimeline(timeline, { style })) write(`  ${l}`);
   note("T+ is virtual time since the frame reached the server's NIC: the engine spends no virtual time");
   note(
     "inside the host, so it stays 0 until a device's interrupt delay or the process's own schedule moves it.",

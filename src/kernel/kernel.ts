@@ -58,6 +58,10 @@ export class StallError extends Error {
 
 /** Linux RESERVED_PIDS: after wrapping, pid allocation restarts here. */
 const RESERVED_PIDS = 300;
+/** Host turns one settle may take while processes run without sleeping. */
+const MAX_SETTLE_TURNS = 1000;
+/** Host timeouts (>= 1 ms each) runUntil waits for a process running outside the kernel. */
+const STALL_POLLS = 1000;
 /** First inode number handed out (sockets, pipes, socket files); arbitrary. */
 const FIRST_INO = 1000;
 
@@ -186,13 +190,16 @@ export class Kernel implements FileHost {
    */
   private async settle(force = false): Promise<void> {
     if (!force && this.wakeSeq === this.settledSeq) return;
-    for (;;) {
+    for (let turn = 0; ; turn++) {
       this.settledSeq = this.wakeSeq;
       const calls = this.nrSyscalls;
       await macrotask();
       this.turns++;
       if (!this.anyRunnable()) return;
       if (this.nrSyscalls === calls && this.wakeSeq === this.settledSeq) return;
+      // A process that keeps running without ever sleeping (polling through host timers) does
+      // not stop the clock: after this many turns time moves on, as it would on a real CPU.
+      if (turn >= MAX_SETTLE_TURNS) return;
     }
   }
 
@@ -270,6 +277,12 @@ export class Kernel implements FileHost {
       const t = this.nextEventTime();
       if (t === Number.POSITIVE_INFINITY) {
         await this.settle(true); // a last full turn before declaring a stall
+        // A process still running awaits something outside the kernel (a host timer, real
+        // I/O): give the host some time before calling it a stall.
+        for (let i = 0; i < STALL_POLLS && this.anyRunnable() && !check(); i++) {
+          if (this.nextEventTime() !== Number.POSITIVE_INFINITY) break;
+          await new Promise((r) => setTimeout(r, 1));
+        }
         if (check()) break;
         if (this.nextEventTime() === Number.POSITIVE_INFINITY) throw new StallError(this.stallReport());
         continue;

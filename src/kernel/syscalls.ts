@@ -76,6 +76,7 @@ export class RawSys {
     const task = this.task;
     if (task.exiting) throw task.exitError();
     task.syscalls++;
+    task.kernel.nrSyscalls++;
     const r = task.kernel.asCurrent(task, fn);
     if (typeof r === "number") return this.ret(r);
     return r.then((v) => this.ret(v));

@@ -105,6 +105,7 @@ export class NetStack {
 
   addDevice(kind: DeviceKind, name: string, mac: Mac, mtu: number): NetDevice {
     if (this.devices.some((d) => d.name === name)) throw new Error(`device ${name} exists`);
+    const x = () => this.core.x;
     const dev = new NetDevice(this.env, name, this.devices.length + 1, kind, mac, mtu);
     dev.onReceive = (d, skb) => this.netifReceive(d, skb);
     dev.trace = this.trace;
@@ -125,7 +126,6 @@ export class NetStack {
         }),
       );
     }
-    const x = () => this.core.x;
     return dev;
   }
 

@@ -7,11 +7,21 @@
 //
 // T+ is virtual time since the frame reached the NIC, in µs; "host ns" what the stage cost the host
 // running the engine, measured.
-import pc from "picocolors";
 import type { PacketTrace } from "./tracer.js";
 
+/** How to colour the table's parts (terminal escapes from the CLI; none by default). */
+export interface TimelineStyle {
+  head(s: string): string;
+  time(s: string): string;
+  stage(s: string): string;
+  cost(s: string): string;
+}
+
+const plain = (s: string) => s;
+const PLAIN: TimelineStyle = { head: plain, time: plain, stage: plain, cost: plain };
+
 export interface TimelineOptions {
-  color?: boolean;
+  style?: TimelineStyle;
   /** Leave out the host cost column (for output that must not change between runs). */
   costs?: boolean;
 }
@@ -23,7 +33,7 @@ export function tPlus(ns: number): string {
 
 /** The timeline's lines (no trailing newline). */
 export function formatTimeline(p: PacketTrace, opts: TimelineOptions = {}): string[] {
-  const c = pc.createColors(opts.color ?? false);
+  const st = opts.style ?? PLAIN;
   const costs = opts.costs ?? true;
   const t0 = p.stages[0]?.atNs ?? 0;
   const rows = p.stages.map((s) => [tPlus(s.atNs - t0), s.title, s.text, costs ? String(s.costNs) : ""]);
@@ -32,16 +42,16 @@ export function formatTimeline(p: PacketTrace, opts: TimelineOptions = {}): stri
   const w3 = Math.max(7, ...rows.map((r) => r[3].length));
   const w2 = Math.max(13, ...rows.map((r) => r[2].length));
   const head = `${"T+µs".padEnd(w0)}  ${"stage".padEnd(w1)}  ${costs ? `${"what happened".padEnd(w2)}  ${"host ns".padStart(w3)}` : "what happened"}`;
-  const out = [c.bold(head)];
+  const out = [st.head(head)];
   for (const r of rows) {
     const what = costs ? r[2].padEnd(w2) : r[2];
-    const cost = costs ? `  ${c.yellow(r[3].padStart(w3))}` : "";
-    out.push(`${c.dim(r[0].padEnd(w0))}  ${c.cyan(r[1].padEnd(w1))}  ${what}${cost}`);
+    const cost = costs ? `  ${st.cost(r[3].padStart(w3))}` : "";
+    out.push(`${st.time(r[0].padEnd(w0))}  ${st.stage(r[1].padEnd(w1))}  ${what}${cost}`);
   }
   if (costs) {
     const total = p.stages.reduce((a, s) => a + s.costNs, 0);
     out.push(
-      c.dim(`${"".padEnd(w0)}  ${"total".padEnd(w1)}  ${"".padEnd(w2)}  ${String(total).padStart(w3)}`),
+      st.time(`${"".padEnd(w0)}  ${"total".padEnd(w1)}  ${"".padEnd(w2)}  ${String(total).padStart(w3)}`),
     );
   }
   return out;

@@ -4,7 +4,6 @@
 
 import {
   AF_INET,
-  AF_UNSPEC,
   IPPROTO_TCP,
   IPPROTO_UDP,
   RCV_SHUTDOWN,
@@ -139,11 +138,9 @@ export function inetUnbind(sk: InetSock): void {
 /** Linux inet_bind(). */
 export function inetBind(sock: Socket, addr: SockAddr, task: Process): number {
   const sk = sock.sk as InetSock;
-  if (addr.family !== AF_INET) {
-    // Linux accepts AF_UNSPEC only with INADDR_ANY (compatibility), else EAFNOSUPPORT.
-    if (addr.family === AF_UNSPEC) return -EAFNOSUPPORT;
-    return -EAFNOSUPPORT;
-  }
+  // Linux also accepts AF_UNSPEC with INADDR_ANY for old programs; our AF_UNSPEC address carries no
+  // address at all, so anything but AF_INET is EAFNOSUPPORT.
+  if (addr.family !== AF_INET) return -EAFNOSUPPORT;
   const a = inAddr(addr);
   if (typeof a === "number") return a;
   return inetBindAddr(sk, a[0], a[1], task.uid);
@@ -178,9 +175,6 @@ export function inetShutdown(
   const sk = sock.sk as InetSock;
   if (how < 0 || how > 2) return -EINVAL;
   const bits = how + 1; // SHUT_RD -> RCV_SHUTDOWN (1), SHUT_WR -> SEND_SHUTDOWN (2), RDWR -> 3
-  if (sock.state === SS_CONNECTED || sk.state === TCP_SYN_SENT) {
-    // connected: fine
-  }
   let err = 0;
   switch (sk.state) {
     case TCP_CLOSE:

@@ -39,6 +39,7 @@ import {
 } from "../../kernel/constants.js";
 import {
   EADDRINUSE,
+  EADDRNOTAVAIL,
   EAGAIN,
   EALREADY,
   ECONNREFUSED,
@@ -56,6 +57,7 @@ import {
 import type { SysResult } from "../../kernel/file.js";
 import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
+import { SOCK_SNDBUF_LOCK } from "../../kernel/sock.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
 import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
@@ -79,6 +81,8 @@ const MAX_TCP_WINDOW = 32767;
 /** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
 function attach(sk: InetSock, conn: TcpConn): void {
   sk.tcp = conn;
+  conn.sndbufLocked = (sk.userlocks & SOCK_SNDBUF_LOCK) !== 0;
+  conn.sndbufMax = sk.net.sysctl.tcp_wmem[2];
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
@@ -145,13 +149,13 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
         const err = pickConnectPort(sk, saddr, daddr, dport, task.uid);
         if (err) return err;
       } else if (!net.tcp.tupleFree(saddr, sk.lport, daddr, dport)) {
-        return -EADDRNOTAVAIL_CONNECT;
+        return -EADDRNOTAVAIL;
       }
       sk.raddr = daddr;
       sk.rport = dport;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
       attach(sk, conn);
-      sk.laddr = sk.laddr || 0;
+      sk.laddr = saddr; // Linux tcp_v4_connect sets inet_saddr from the route
       conn.laddr = saddr;
       net.tcp.hash(conn);
       sock.state = SS_CONNECTING;
@@ -191,9 +195,6 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
   );
 }
 
-/** EADDRNOTAVAIL: the bound port is already connected to this destination. */
-const EADDRNOTAVAIL_CONNECT = 99;
-
 function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: number, uid: number): number {
   const net = sk.net;
   const table = net.tcp.bind;
@@ -204,7 +205,7 @@ function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: numb
     if (owners.some((o) => !(o as { auto?: boolean }).auto)) return false;
     return net.tcp.tupleFree(saddr, p, daddr, dport);
   });
-  if (port === 0) return -EADDRNOTAVAIL_CONNECT;
+  if (port === 0) return -EADDRNOTAVAIL;
   const owner = {
     addr: 0,
     port,
@@ -251,6 +252,8 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
     tl: undefined as unknown as TcpListener,
     acceptQ: [],
     childConfig: (daddr) => ({ cfg: tcpConfig(sk, daddr), sndbuf: sk.sndbuf }),
+    uid: task.uid,
+    reuseport: sk.reuseport,
     onChild: () => {
       sk.ackBacklog = e.acceptQ.length;
       sk.wakeAll(POLLIN | POLLRDNORM);
@@ -333,14 +336,16 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     sk.syncTcpError();
     // sk_stream_wait_connect(): error first, then not-connecting -> EPIPE, else wait for the handshake
     const st = conn ? conn.sk.state : TCPS_CLOSE;
+    // Linux sk_stream_error(): a pending error is reported as is; EPIPE (also as sk_err, e.g. an RST
+    // in CLOSE_WAIT) raises SIGPIPE unless MSG_NOSIGNAL.
     if (st !== TCPS_ESTABLISHED && st !== TCP_CLOSE_WAIT) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (st === TCPS_SYN_SENT || st === TCP_SYN_RECV) return sk.connectWait;
       return copied || sigpipe(-EPIPE);
     }
     const c = conn!;
     while (copied < len) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
       const space = c.sndSpace();
       if (space <= 0) {

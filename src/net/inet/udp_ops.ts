@@ -50,8 +50,7 @@ const UDP_MAX_PAYLOAD = 65507;
 function udpOf(sk: InetSock): UdpSock {
   if (!sk.udp) {
     const u = new UdpSock();
-    u.rcvbuf = sk.rcvbuf;
-    u.sndbuf = sk.sndbuf;
+    u.rcvbufFn = () => sk.rcvbuf;
     u.onWake = () => sk.wakeAll(udpPollSk(sk));
     sk.udp = u;
   }
@@ -75,9 +74,11 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   const sk = sock.sk as InetSock;
   const u = udpOf(sk);
   if (addr.family === AF_UNSPEC) {
-    u.connected = false;
-    u.raddr = 0;
-    u.rport = 0;
+    sk.net.udp.rehash(u, () => {
+      u.connected = false;
+      u.raddr = 0;
+      u.rport = 0;
+    });
     sk.raddr = 0;
     sk.rport = 0;
     sock.state = SS_UNCONNECTED;
@@ -90,13 +91,13 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   if (!sk.net.hasRoute(daddr) && daddr !== 0xffffffff) return -ENETUNREACH;
   const err = autobind(sk, task);
   if (err) return err;
-  if (sk.laddr === INADDR_ANY) {
+  sk.net.udp.rehash(u, () => {
     // Linux sets the source address the route chose (inet_saddr) and rehashes.
-    u.laddr = sk.net.sourceFor(daddr);
-  }
-  u.raddr = daddr;
-  u.rport = dport;
-  u.connected = true;
+    if (sk.laddr === INADDR_ANY) u.laddr = sk.net.sourceFor(daddr);
+    u.raddr = daddr;
+    u.rport = dport;
+    u.connected = true;
+  });
   u.err = undefined;
   sk.raddr = daddr;
   sk.rport = dport;

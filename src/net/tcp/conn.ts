@@ -41,6 +41,8 @@ export class TcpConn {
   /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
   onDestroy: () => void = () => {};
   destroyed = false;
+  /** The core's established-table handle while hashed (0 when not). */
+  flowHandle = 0;
   rcvbuf: number;
   sndbuf: number;
 
@@ -142,9 +144,25 @@ export class TcpConn {
 
   // ---- send side ------------------------------------------------------------------------------
 
+  /** Set when the user fixed SO_SNDBUF (Linux SOCK_SNDBUF_LOCK): no automatic growth then. */
+  sndbufLocked = false;
+  /** Upper bound of automatic growth (net.ipv4.tcp_wmem[2]). */
+  sndbufMax = 4194304;
+
+  /**
+   * The send buffer in effect (Linux tcp_sndbuf_expand): unless locked by SO_SNDBUF, it grows to
+   * hold two congestion windows' worth of segments (at least TCP_INIT_CWND), up to tcp_wmem[2].
+   * Linux counts skb truesize; we count payload bytes, so the same rule is written per MSS.
+   */
+  effectiveSndbuf(): number {
+    if (this.sndbufLocked) return this.sndbuf;
+    const want = 2 * Math.max(10, this.sk.cwnd) * this.sk.mssCache;
+    return Math.max(this.sndbuf, Math.min(want, this.sndbufMax));
+  }
+
   /** Bytes the user may still queue (Linux sk_stream_wspace: sndbuf - wmem_queued). */
   sndSpace(): number {
-    return Math.max(0, this.sndbuf - this.sndBytes);
+    return Math.max(0, this.effectiveSndbuf() - this.sndBytes);
   }
 
   /**
@@ -157,8 +175,9 @@ export class TcpConn {
     const core = this.host.core;
     const mss = this.sk.mssCache;
     let off = 0;
-    while (off < src.length && this.sndBytes < this.sndbuf) {
-      const room = Math.min(src.length - off, this.sndbuf - this.sndBytes);
+    const sndbuf = this.effectiveSndbuf();
+    while (off < src.length && this.sndBytes < sndbuf) {
+      const room = Math.min(src.length - off, sndbuf - this.sndBytes);
       let tail = this.sndQ.length ? this.sndQ[this.sndQ.length - 1] : 0;
       let fits = tail ? Math.min(mss - x.skbLen(tail), x.skbTailroom(tail)) : 0;
       // never append into an skb that a transmission still shares

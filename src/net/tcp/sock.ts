@@ -110,6 +110,12 @@ export interface TcpConfig {
   nodelay: boolean;
   keepalive: boolean;
   userMss: number; // TCP_MAXSEG, 0 = none
+  /**
+   * The most payload one segment may carry on this path (0 = no limit). Our skbs are linear (no
+   * page frags), so a segment must fit one 64 KiB buffer after its headroom; Linux's loopback MSS
+   * (65483) is larger than that, so on lo our segments are somewhat smaller than Linux's.
+   */
+  segCap?: number;
 }
 
 interface OooSeg {
@@ -256,6 +262,7 @@ export class TcpSock {
     let mss = Math.min(this.peerMss, this.cfg.advMss);
     if (this.cfg.userMss) mss = Math.min(mss, this.cfg.userMss);
     if (this.tsOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
+    if (this.cfg.segCap) mss = Math.min(mss, this.cfg.segCap);
     this.mssCache = Math.max(mss, 8);
   }
 
@@ -811,8 +818,14 @@ export class TcpSock {
 
   /** Queue payload and handle FIN (Linux tcp_data_queue + tcp_fin). */
   private dataQueue(seg: TcpSegment): void {
-    if (this.rcvShutdown && seg.len > 0 && this.orphan) {
-      // Data after close(): Linux resets (tcp_rcv_state_process: "data after close").
+    if (
+      seg.len > 0 &&
+      this.orphan &&
+      (this.state === TCP_FIN_WAIT1 || this.state === TCP_FIN_WAIT2) &&
+      after(seqAdd(seg.seq, seg.len), this.rcvNxt)
+    ) {
+      // New data after close() (which set RCV_SHUTDOWN): Linux resets (tcp_rcv_state_process,
+      // FIN_WAIT1/2 case, LINUX_MIB_TCPABORTONDATA).
       this.io.count?.("TCPAbortOnData");
       this.sendResetFor(seg);
       this.fail("ECONNRESET");
