@@ -16,7 +16,7 @@ import { views } from "../tools/views/index.js";
 import { formatTimeline, type PacketTrace } from "../trace/index.js";
 import { linuxSection } from "./linuxframes.js";
 import { exitQuietlyOnEpipe, printStyle } from "./pcap.js";
-import { buildTourWorld, CONNECTIONS, REQUEST, WORKERS } from "./tourworld.js";
+import { buildTourWorld, CONNECTIONS, REQUEST, WORKERS, warmUp } from "./tourworld.js";
 
 export interface DemoOptions {
   /** Receives each output line (default console.log). */
@@ -82,6 +82,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
 
   write(c.bold("wirestack tour: a request's path from the NIC to recv(), and the tools that show it"));
+  await warmUp(); // a throwaway world first: the timeline below is measured on compiled code
   const t = await buildTourWorld();
   const { world, server, client } = t;
   const v = views(world, server);
@@ -123,7 +124,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     "inside the host, so it stays 0 until a device's interrupt delay or the process's own schedule moves it.",
   );
   note(
-    "host ns is what each stage cost this machine, measured (performance.now; a few hundred ns is its resolution).",
+    "host ns is what each stage cost this machine, measured with performance.now, after a throwaway world",
+  );
+  note(
+    "served 300 requests first so that the JIT has compiled the path (a cold first run costs several times more).",
   );
   note(
     "Process scheduled: from the end of the frame's softirq work until the woken worker runs recv() again.",
