@@ -8,7 +8,8 @@
 //     trace-on   a Tracer on the server host (src/trace): every point records a stage, reads the
 //                clock twice and describes what it saw (the lookup names the owning fd and pid)
 // A build without the hook points is not made: their cost when off is one `undefined` check each
-// (13 points on this path per frame), which this suite cannot separate from run-to-run noise.
+// (13 points per frame on the softirq path, 3 more per recv() call), which this suite cannot
+// separate from run-to-run noise.
 import { AF_INET, SOCK_STREAM } from "../../src/kernel/constants.js";
 import type { TcpConn } from "../../src/net/tcp/conn.js";
 import { loadCore } from "../../src/node.js";
