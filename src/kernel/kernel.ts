@@ -415,6 +415,7 @@ export class Kernel implements FileHost {
       stderr: captureOf(2, new Capture()),
     });
     child.umask = parent.umask;
+    child.netns = parent.netns;
     child.rlimitNofile.rlim_cur = parent.rlimitNofile.rlim_cur;
     child.rlimitNofile.rlim_max = parent.rlimitNofile.rlim_max;
     child.dispositions = new Map(parent.dispositions);

@@ -328,7 +328,19 @@ export class NetStack {
       // echo request -> echo reply with the same id, sequence and data (Linux icmp_echo)
       s.inc("Icmp", "InEchos");
       s.inc("IcmpMsg", "InType8");
-      // Reuse the request's skb: the payload after the 8-byte ICMP header is echoed back.
+      if (f.ipDaddr === INADDR_BROADCAST) {
+        // net.ipv4.icmp_echo_ignore_broadcasts = 1
+        x.consumeSkb(skb);
+        return;
+      }
+      // Answer in the request's own buffer (the payload after the ICMP header is echoed back),
+      // unsharing it first: a clone (duplicated or flooded frame) must keep its bytes.
+      if (x.skbCloned(skb)) {
+        const own = x.skbCopy(skb);
+        x.consumeSkb(skb);
+        if (own === 0) return;
+        skb = own;
+      }
       x.skbPush(skb, 8);
       const p = x.skbDataPtr(skb);
       const u8 = this.core.u8;

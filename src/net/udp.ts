@@ -36,7 +36,8 @@ export class UdpSock {
   /** The owning socket's SO_RCVBUF, read at enqueue time (setsockopt may change it after bind). */
   rcvbufFn: (() => number) | undefined;
   sndbuf = 212992; // net.core.wmem_default
-  err: "ECONNREFUSED" | "EHOSTUNREACH" | "ENETUNREACH" | undefined;
+  /** An ICMP error for this socket's flow (Linux __udp4_lib_err -> sk_err + sk_error_report). */
+  onError: (errno: number) => void = () => {};
   owner: BindOwner | undefined;
   /** The core's UDP-table handle while hashed (0 when not). */
   flowHandle = 0;
@@ -167,13 +168,18 @@ export class UdpProto {
     return 0;
   }
 
-  /** ICMP error quoting a datagram we sent (Linux __udp4_lib_err): connected sockets get sk_err. */
+  /**
+   * ICMP destination unreachable quoting a datagram we sent (Linux __udp4_lib_err): without
+   * IP_RECVERR only the "fatal" codes of icmp_err_convert reach the socket — port unreachable
+   * (ECONNREFUSED) and protocol unreachable (ENOPROTOOPT) — and only on a connected socket.
+   */
   icmpError(saddr: number, sport: number, daddr: number, dport: number, code: number): void {
+    const errno = code === 3 ? 111 : code === 2 ? 92 : 0;
+    if (!errno) return;
     for (const sk of this.socks.get(sport) ?? []) {
       if (!sk.connected || sk.raddr !== daddr || sk.rport !== dport) continue;
       if (sk.laddr !== 0 && sk.laddr !== saddr) continue;
-      sk.err = code === 3 ? "ECONNREFUSED" : code === 1 ? "EHOSTUNREACH" : "ENETUNREACH";
-      sk.onWake();
+      sk.onError(errno);
     }
   }
 

@@ -146,17 +146,11 @@ export function inetBind(sock: Socket, addr: SockAddr, task: Process): number {
   return inetBindAddr(sk, a[0], a[1], task.uid);
 }
 
-/** Linux inet_getname(). */
+/** Linux inet_getname(): the peer only once connected (not during SYN_SENT, not after close). */
 export function inetGetname(sock: Socket, peer: boolean): SockAddr | number {
   const sk = sock.sk as InetSock;
   if (peer) {
-    if (
-      sk.rport === 0 ||
-      (sock.state !== SS_CONNECTED && sk.state !== TCP_SYN_SENT && sk.protocol === IPPROTO_TCP)
-    ) {
-      return -ENOTCONN;
-    }
-    if (sk.protocol === IPPROTO_UDP && !sk.udp?.connected) return -ENOTCONN;
+    if (sk.rport === 0 || sk.state === TCP_CLOSE || sk.state === TCP_SYN_SENT) return -ENOTCONN;
     return toSockAddrIn(sk.raddr, sk.rport);
   }
   return toSockAddrIn(sk.laddr, sk.lport);

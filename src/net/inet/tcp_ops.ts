@@ -42,6 +42,7 @@ import {
   EADDRNOTAVAIL,
   EAGAIN,
   EALREADY,
+  ECONNABORTED,
   ECONNREFUSED,
   EINPROGRESS,
   EINTR,
@@ -86,6 +87,13 @@ function attach(sk: InetSock, conn: TcpConn): void {
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
+    if (conn.sk.state === TCPS_CLOSE && sk.tcp === conn) {
+      // Linux tcp_done(): sk_shutdown = SHUTDOWN_MASK, then sk_state_change wakes every sleeper
+      // (a writer blocked on a full send buffer included).
+      sk.shutdown = SHUTDOWN_MASK;
+      sk.stateChange();
+      return;
+    }
     sk.wakeAll(tcpPollSk(sk));
   };
 }
@@ -104,6 +112,7 @@ function onConnGone(sk: InetSock, conn: TcpConn, orphaned: boolean): void {
 function tcpConfig(sk: InetSock, daddr: number) {
   const net = sk.net;
   return net.tcp.config({
+    sysctl: Object.keys(sk.keep).length > 0 ? { ...net.sysctl, ...sk.keep } : net.sysctl,
     advMss: net.tcp.advMssFor(daddr),
     rcvbuf: sk.rcvbuf,
     nodelay: sk.nodelay,
@@ -120,6 +129,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
   const net = sk.net;
   if (addr.family === AF_UNSPEC) {
     // Linux tcp_disconnect(): abort whatever the socket had and make it unconnected again.
+    if (sk.listen) closeListener(sk);
     if (sk.tcp) {
       sk.tcp.sk.sendActiveReset();
       sk.tcp.sk.done();
@@ -128,15 +138,22 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
     }
     sock.state = SS_UNCONNECTED;
     sk.state = TCPS_CLOSE;
+    sk.raddr = 0;
+    sk.rport = 0;
+    sk.shutdown = 0;
     return 0;
   }
   const nonblock = (fileFlags & O_NONBLOCK) !== 0;
   switch (sock.state) {
     case SS_CONNECTED:
       return -EISCONN;
-    case SS_CONNECTING:
-      if (nonblock) return -EALREADY;
+    case SS_CONNECTING: {
+      // Linux __inet_stream_connect: still handshaking -> EALREADY (non-blocking) or wait; done -> the
+      // result below (0 and SS_CONNECTED, or the error).
+      const st = sk.tcp ? sk.tcp.sk.state : TCPS_CLOSE;
+      if (nonblock && (st === TCPS_SYN_SENT || st === TCP_SYN_RECV)) return -EALREADY;
       break;
+    }
     case SS_UNCONNECTED: {
       if (sk.state !== TCPS_CLOSE) return -EISCONN;
       const a = inAddr(addr);
@@ -153,6 +170,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       }
       sk.raddr = daddr;
       sk.rport = dport;
+      sk.shutdown = 0;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
       attach(sk, conn);
       sk.laddr = saddr; // Linux tcp_v4_connect sets inet_saddr from the route
@@ -181,7 +199,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       const err = sk.sockError();
       sk.tcp = undefined;
       conn.purge();
-      return err || -ECONNREFUSED;
+      return err || -ECONNABORTED;
     }
     sock.state = SS_CONNECTED;
     return 0;
@@ -277,6 +295,8 @@ function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Proce
   if (sk.state !== TCP_LISTEN || !sk.listen) return -EINVAL;
   const e = sk.listen;
   const step = (): number | WaitOn => {
+    // Linux inet_csk_wait_for_connect: a listener shut down or closed meanwhile -> EINVAL.
+    if (sk.state !== TCP_LISTEN || sk.listen !== e) return -EINVAL;
     const err = sk.sockError();
     if (err) return err;
     const child = e.acceptQ.shift();
@@ -284,11 +304,7 @@ function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Proce
     e.tl.acceptQueueLen--;
     sk.ackBacklog = e.acceptQ.length;
     const nsk = new InetSock(sk.kernel, sk.net, SOCK_STREAM, sk.protocol);
-    nsk.sndbuf = sk.sndbuf;
-    nsk.rcvbuf = sk.rcvbuf;
-    nsk.reuse = sk.reuse;
-    nsk.keepopen = sk.keepopen;
-    nsk.nodelay = sk.nodelay;
+    nsk.inheritFrom(sk);
     nsk.laddr = child.laddr;
     nsk.lport = child.lport;
     nsk.raddr = child.raddr;
@@ -458,8 +474,10 @@ export function tcpPollSk(sk: InetSock): number {
   const conn = sk.tcp;
   const st = conn ? conn.sk.state : TCPS_CLOSE;
   let mask = 0;
-  if (sk.shutdown === SHUTDOWN_MASK || st === TCPS_CLOSE) mask |= POLLHUP;
-  if (sk.shutdown & RCV_SHUTDOWN || conn?.sk.rcvShutdown) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  // tcp_fin() sets RCV_SHUTDOWN in sk_shutdown: the peer's FIN counts as our receive side shut.
+  const shut = sk.shutdown | (conn?.sk.rcvShutdown ? RCV_SHUTDOWN : 0);
+  if (shut === SHUTDOWN_MASK || st === TCPS_CLOSE) mask |= POLLHUP;
+  if (shut & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
   if (st !== TCPS_SYN_SENT && st !== TCP_SYN_RECV) {
     if (conn && conn.rcvBytes > 0) mask |= POLLIN | POLLRDNORM;
     if (!(sk.shutdown & SEND_SHUTDOWN)) {
@@ -468,7 +486,7 @@ export function tcpPollSk(sk: InetSock): number {
       mask |= POLLOUT | POLLWRNORM;
     }
   }
-  if (sk.err || (conn?.sk.err && st === TCPS_CLOSE)) mask |= POLLERR;
+  if (sk.err) mask |= POLLERR;
   return mask;
 }
 

@@ -51,6 +51,11 @@ function udpOf(sk: InetSock): UdpSock {
   if (!sk.udp) {
     const u = new UdpSock();
     u.rcvbufFn = () => sk.rcvbuf;
+    u.onError = (errno) => {
+      sk.err = errno;
+      sk.errorReport();
+      sk.wakeAll(udpPollSk(sk));
+    };
     u.onWake = () => sk.wakeAll(udpPollSk(sk));
     sk.udp = u;
   }
@@ -98,7 +103,7 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
     u.rport = dport;
     u.connected = true;
   });
-  u.err = undefined;
+  if (sk.laddr === INADDR_ANY) sk.laddr = u.laddr; // getsockname shows the chosen source (inet_saddr)
   sk.raddr = daddr;
   sk.rport = dport;
   sock.state = SS_CONNECTED;
@@ -106,16 +111,8 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   return 0;
 }
 
-const UDP_ERRNO = { ECONNREFUSED: 111, EHOSTUNREACH: 113, ENETUNREACH: 101 } as const;
-
 /** Take a pending ICMP-reported error (sk_err) once. */
 function takeError(sk: InetSock): number {
-  const u = sk.udp;
-  if (u?.err) {
-    const e = UDP_ERRNO[u.err];
-    u.err = undefined;
-    return -e;
-  }
   return sk.sockError();
 }
 
@@ -184,7 +181,7 @@ function udpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
 /** Linux udp_poll() / datagram_poll(). */
 function udpPollSk(sk: InetSock): number {
   let mask = 0;
-  if (sk.err || sk.udp?.err) mask |= POLLERR;
+  if (sk.err) mask |= POLLERR;
   if (sk.shutdown & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
   if (sk.shutdown === SHUTDOWN_MASK) mask |= POLLHUP;
   if (sk.udp && sk.udp.rcvQ.length > 0) mask |= POLLIN | POLLRDNORM;
