@@ -5,8 +5,9 @@ import { epollSuite } from "./epoll.js";
 import { lookupSuite } from "./lookup.js";
 import { parseSuite } from "./parse.js";
 import { streamSuite } from "./stream.js";
+import { traceSuite } from "./trace.js";
 
-export const suites: Suite[] = [checksumSuite, parseSuite, lookupSuite, epollSuite, streamSuite];
+export const suites: Suite[] = [checksumSuite, parseSuite, lookupSuite, epollSuite, streamSuite, traceSuite];
 
 export function findSuite(name: string): Suite | undefined {
   return suites.find((s) => s.name === name);

@@ -6,6 +6,7 @@ import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
 import { registerServeModels } from "./serve-models.js";
+import { registerTools } from "./tools.js";
 import { registerTun } from "./tun.js";
 
 const program = new Command();
@@ -15,6 +16,7 @@ program
   .showHelpAfterError();
 registerDemo(program);
 registerPcap(program);
+registerTools(program);
 registerBench(program);
 registerPacketdrill(program);
 registerTun(program);

@@ -40,9 +40,7 @@ const int = (v: string) => {
 export function registerServeModels(program: Command): void {
   program
     .command("serve-models")
-    .description(
-      "seven server models (iterative ... epoll, SO_REUSEPORT, prefork) under one load: req/s and wakeups",
-    )
+    .description("seven server models: req/s and wakeups")
     .option("--clients <n>", "client processes", int, 8)
     .option("--connections <n>", "connections per client, one after another", int, 4)
     .option("--requests <n>", "requests per connection", int, 8)

@@ -101,7 +101,7 @@ const int = (v: string) => {
 export function registerTun(program: Command): void {
   program
     .command("tun")
-    .description("bridge an engine host to Linux through a TUN device, serving HTTP and echo (root, socat)")
+    .description("serve HTTP and echo to Linux over a TUN")
     .requiredOption("--addr <cidr>", "the engine's address, e.g. 10.77.0.2/24")
     .requiredOption("--peer <ip>", "the Linux side's address, e.g. 10.77.0.1")
     .option("--http <port>", "serve HTTP on this port (index page and /bytes/N)", int)

@@ -14,7 +14,6 @@ import type { Core } from "../core/wasm.js";
 import * as L from "../generated/layout.js";
 import {
   INADDR_BROADCAST,
-  ipToString,
   isLoopback,
   MAC_BROADCAST,
   MAC_ZERO,
@@ -31,7 +30,10 @@ import { Snmp } from "./snmp.js";
 import { TcpProto } from "./tcp/proto.js";
 import type { TimerLike } from "./tcp/sock.js";
 import { defaultTcpSysctl, type TcpSysctl } from "./tcp/sysctl.js";
+import type { TraceFn } from "./trace.js";
 import { UdpProto } from "./udp.js";
+
+export type { TraceDetail, TraceFn, TraceStage } from "./trace.js";
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -57,9 +59,6 @@ export interface IfAddr {
   prefix: number;
 }
 
-/** A trace hook: stages of one packet's path (the tools issue builds the timeline on it). */
-export type TraceFn = (stage: string, detail: Record<string, unknown>) => void;
-
 export class NetStack {
   readonly devices: NetDevice[] = [];
   readonly addrs: IfAddr[] = [];
@@ -74,7 +73,8 @@ export class NetStack {
   readonly reprAddr: number;
   private ipId = 0;
   lo: NetDevice;
-  trace: TraceFn | undefined;
+  /** The trace hook (src/net/trace.ts); install it with setTrace so the devices get it too. */
+  trace: TraceFn | undefined = undefined;
   ipForward = false;
 
   constructor(
@@ -96,6 +96,12 @@ export class NetStack {
     return this.env.core;
   }
 
+  /** Install (or with undefined remove) a trace hook on the stack and every device. */
+  setTrace(fn: TraceFn | undefined): void {
+    this.trace = fn;
+    for (const d of this.devices) d.trace = fn;
+  }
+
   // ---- configuration (ip link / ip addr / ip route) ---------------------------------------------
 
   addDevice(kind: DeviceKind, name: string, mac: Mac, mtu: number): NetDevice {
@@ -103,6 +109,7 @@ export class NetStack {
     const x = () => this.core.x;
     const dev = new NetDevice(this.env, name, this.devices.length + 1, kind, mac, mtu);
     dev.onReceive = (d, skb) => this.netifReceive(d, skb);
+    dev.trace = this.trace;
     this.devices.push(dev);
     if (kind === "ether") {
       this.neigh.set(
@@ -183,6 +190,7 @@ export class NetStack {
   /** One frame from a device (Linux __netif_receive_skb_core). Takes ownership of the skb. */
   netifReceive(dev: NetDevice, skb: number): void {
     const x = this.core.x;
+    this.trace?.("eth", { dev, skb });
     const ptr = x.skbDataPtr(skb);
     const len = x.skbLen(skb);
     x.skbResetMacHeader(skb);
@@ -190,9 +198,9 @@ export class NetStack {
     if (dev.kind === "tun") x.parseIpPacket(ptr, len, this.frameAddr);
     else x.parseFrame(ptr, len, this.frameAddr);
     const f = readFrame(this.core, this.frameAddr);
-    this.trace?.("parse", { dev: dev.name, len, reason: f.reason });
     if (f.reason !== 0 && !(f.flags & L.FRAMEF_ARP && f.reason === L.DROP_ARP_INVALID)) {
       this.countRxError(f);
+      this.trace?.("drop", { dev, frame: f, reason: f.reason });
       x.kfreeSkb(skb, f.reason);
       return;
     }
@@ -251,12 +259,14 @@ export class NetStack {
   private ipRcv(dev: NetDevice, skb: number, f: RxFrame): void {
     const x = this.core.x;
     const s = this.snmp;
+    this.trace?.("ip", { dev, frame: f });
     s.inc("Ip", "InReceives");
     const daddr = f.ipDaddr;
     const local = this.isLocal(daddr) || daddr === INADDR_BROADCAST;
     if (!local) {
       // Not ours: we do not forward (net.ipv4.ip_forward = 0), so Linux counts InAddrErrors.
       s.inc("Ip", "InAddrErrors");
+      this.trace?.("drop", { dev, frame: f, reason: L.DROP_IP_INADDRERRORS });
       x.kfreeSkb(skb, L.DROP_IP_INADDRERRORS);
       return;
     }
@@ -268,7 +278,6 @@ export class NetStack {
     s.inc("Ip", "InDelivers");
     switch (f.ipProto) {
       case IPPROTO_TCP:
-        this.trace?.("ip", { proto: "tcp", src: ipToString(f.ipSaddr), dst: ipToString(daddr) });
         this.tcp.rcv(dev, skb, f);
         return;
       case IPPROTO_UDP:

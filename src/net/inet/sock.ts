@@ -113,6 +113,8 @@ export class InetSock extends Sock {
 
   /** A readiness change from the protocol: wake sleepers and pollers (sk_data_ready & co). */
   wakeAll(events: number): void {
+    const trace = this.net.trace;
+    if (trace !== undefined) trace("wakeup", { sk: this, events, waiters: this.wq.entries() });
     if (this.wq.active) this.wq.wake(events, 1);
   }
 }

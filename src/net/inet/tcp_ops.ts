@@ -432,11 +432,20 @@ function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
   msg.name = null;
   msg.flags = 0;
   let copied = 0;
+  let slept = false;
   const step = (): number | WaitOn => {
     const conn = sk.tcp;
+    const trace = peek ? undefined : sk.net.trace; // a peek consumes nothing: not a copy to trace
+    if (slept) {
+      slept = false;
+      if (trace !== undefined) trace("sched", { sk, conn, task });
+    }
     if (!conn) return copied || -ENOTCONN; // never connected
     if (conn.rcvBytes > 0) {
-      copied += readInto(conn, msg.iov, copied, len - copied, peek);
+      if (trace !== undefined) trace("copy", { sk, conn, task });
+      const n = readInto(conn, msg.iov, copied, len - copied, peek);
+      copied += n;
+      if (trace !== undefined) trace("copied", { sk, conn, task, len: n });
       if (copied >= target || peek) return copied;
     }
     if (copied >= target) return copied;
@@ -445,6 +454,7 @@ function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     if (conn.sk.rcvShutdown || sk.shutdown & RCV_SHUTDOWN) return copied;
     const st = conn.sk.state;
     if (st === TCPS_CLOSE) return copied;
+    slept = true;
     return sk.readWait;
   };
   return blockOn(

@@ -15,7 +15,7 @@ import { IPPROTO_TCP, type NetStack } from "../stack.js";
 import { TcpConn } from "./conn.js";
 import type { ListenIo, RequestSock, TcpListener } from "./listen.js";
 import { segEnd, TCPF_ACK, TCPF_RST, type TcpOutSeg, type TcpSegment } from "./segment.js";
-import type { TcpConfig } from "./sock.js";
+import type { TcpConfig, TcpCounter } from "./sock.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_RECV } from "./state.js";
 import { MAX_TCP_HEADER } from "./sysctl.js";
 
@@ -38,6 +38,13 @@ export interface ListenEntry {
   /** @internal the listener table's handle for this entry */
   flowHandle?: number;
 }
+
+/** The connection counters that are in /proc/net/snmp's Tcp row; the others are TcpExt. */
+const TCP_MIB_ROW: ReadonlySet<TcpCounter> = new Set<TcpCounter>([
+  "RetransSegs",
+  "AttemptFails",
+  "EstabResets",
+]);
 
 function key(laddr: number, lport: number, raddr: number, rport: number): string {
   return `${laddr}:${lport}:${raddr}:${rport}`;
@@ -184,6 +191,8 @@ export class TcpProto {
         timer: (fn) => net.env.timer(fn),
         transmit: (c, seg, skb) => this.transmit(c.laddr, c.lport, c.raddr, c.rport, seg, skb),
         unhash: (c) => this.unhash(c),
+        count: (name) => net.snmp.inc(TCP_MIB_ROW.has(name) ? "Tcp" : "TcpExt", name),
+        stack: net,
       },
       laddr,
       lport,
@@ -200,6 +209,7 @@ export class TcpProto {
   rcv(_dev: NetDevice, skb: number, f: RxFrame): void {
     const x = this.net.core.x;
     const s = this.net.snmp;
+    this.net.trace?.("tcp", { frame: f });
     s.inc("Tcp", "InSegs");
     const t = f.tcp!;
     const seg: TcpSegment = {
@@ -215,20 +225,19 @@ export class TcpProto {
       len: x.skbLen(skb),
       payload: skb,
     };
+    this.net.trace?.("lookup", { frame: f });
     const conn = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (conn) {
-      this.net.trace?.("tcp-lookup", { found: "established", conn });
+      this.net.trace?.("input", { conn });
       conn.taken.clear();
-      const before = conn.sk.state;
       conn.sk.input(seg);
-      this.countTransition(before, conn.sk.state, conn);
       if (!conn.owns(skb)) x.consumeSkb(skb);
       conn.taken.clear();
       return;
     }
     const l = this.lookupListener(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (l) {
-      this.net.trace?.("tcp-lookup", { found: "listener", port: f.dport });
+      this.net.trace?.("input", { listener: l });
       l.tl.input(seg);
       // The ACK that completed a handshake was handed to the child, which may have queued its data.
       const child = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
@@ -237,18 +246,9 @@ export class TcpProto {
       return;
     }
     // No socket: RST (Linux tcp_v4_send_reset), never in reply to an RST.
-    this.net.trace?.("tcp-lookup", { found: "none" });
+    this.net.trace?.("input", { frame: f });
     if (!(seg.flags & TCPF_RST)) this.sendReset(seg);
     x.kfreeSkb(skb, L.DROP_NO_SOCKET);
-  }
-
-  private countTransition(before: number, after: number, _conn: TcpConn): void {
-    const s = this.net.snmp;
-    if (before === after) return;
-    if (after === TCP_CLOSE && (before === TCP_ESTABLISHED || before === 8) /* CLOSE_WAIT */) {
-      // Linux counts EstabResets for resets in ESTABLISHED or CLOSE_WAIT
-      if (_conn.sk.err === "ECONNRESET" || _conn.sk.err === "EPIPE") s.inc("Tcp", "EstabResets");
-    }
   }
 
   /** RST for a segment that matches no socket (RFC 9293 3.10.7.1, Linux tcp_v4_send_reset). */
@@ -287,6 +287,7 @@ export class TcpProto {
   transmit(laddr: number, lport: number, raddr: number, rport: number, seg: TcpOutSeg, skb: number): void {
     const net = this.net;
     const x = net.core.x;
+    net.trace?.("xmit", { seg, laddr, lport, raddr, rport });
     if (skb === 0) {
       skb = x.allocSkb(MAX_TCP_HEADER);
       if (skb === 0) return;

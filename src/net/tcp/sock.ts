@@ -55,6 +55,22 @@ export interface TimerLike {
   readonly pending: boolean;
 }
 
+/**
+ * The MIB counters a connection bumps itself, by their /proc names: the Tcp row's RetransSegs,
+ * AttemptFails and EstabResets, the rest TcpExt (include/uapi/linux/snmp.h).
+ */
+export type TcpCounter =
+  | "RetransSegs"
+  | "AttemptFails"
+  | "EstabResets"
+  | "TCPTimeouts"
+  | "TCPSynRetrans"
+  | "DelayedACKs"
+  | "TCPKeepAlive"
+  | "TCPAbortOnClose"
+  | "TCPAbortOnData"
+  | "TW";
+
 /** Errors a connection reports through sk_err (Linux errno names). */
 export type TcpError = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE" | "ECONNABORTED";
 
@@ -81,6 +97,8 @@ export interface TcpIo {
   destroy(): void;
   /** A connection created from a listener became ESTABLISHED (move to the accept queue). */
   established?(): void;
+  /** Count an event in the host's MIB (optional: a bare machine in a unit test counts nothing). */
+  count?(name: TcpCounter): void;
 }
 
 export interface TcpConfig {
@@ -187,6 +205,8 @@ export class TcpSock {
   segsIn = 0;
   dataSegsOut = 0;
   dataSegsIn = 0;
+  /** Opened by connect() (tcp_info counts the SYN in bytes_acked only then). */
+  activeOpen = false;
 
   readonly rtxTimer: TimerLike;
   readonly delackTimer: TimerLike;
@@ -208,6 +228,28 @@ export class TcpSock {
   private tsNow(): number {
     // Linux tcp_time_stamp_ms plus the per-connection random offset (tcp_timestamps = 1).
     return (Math.floor(this.io.now() / MS) + this.tsOffset) >>> 0;
+  }
+
+  // ---- read-only views for the tools (ss -i, /proc/net/tcp) ------------------------------------------
+
+  /** icsk_probes_out: unanswered zero-window or keepalive probes. */
+  get probesOut(): number {
+    return this.probes;
+  }
+
+  /** icsk_ack.ato, in ns. */
+  get ackTimeout(): number {
+    return this.ato;
+  }
+
+  /** icsk_ack.quick: ACKs still to send at once before delayed ACKs start. */
+  get quickAcksLeft(): number {
+    return this.quickAcks;
+  }
+
+  /** tp->packets_out: segments sent and not yet acknowledged. */
+  get packetsOut(): number {
+    return this.sent.length;
   }
 
   /** Bytes sent and not yet acknowledged, in sequence space (Linux tcp_packets_in_flight in bytes). */
@@ -410,6 +452,7 @@ export class TcpSock {
     const window = this.selectWindow();
     first.retransmitted = true;
     this.totalRetrans++;
+    this.io.count?.("RetransSegs");
     this.xmit({
       seq: this.sndUna,
       ack: this.rcvNxt,
@@ -433,6 +476,7 @@ export class TcpSock {
     this.rcvWscale = this.cfg.sysctl.tcp_window_scaling ? selectWscale(this.cfg.sysctl, this.cfg.rcvbuf) : 0;
     this.rcvMss = this.cfg.advMss;
     this.state = TCP_SYN_SENT;
+    this.activeOpen = true;
     this.synRetries = 0;
     this.sendSyn(false);
     this.sent.push({ end: this.sndNxt, sentAt: this.io.now(), retransmitted: false });
@@ -782,6 +826,7 @@ export class TcpSock {
     ) {
       // New data after close() (which set RCV_SHUTDOWN): Linux resets (tcp_rcv_state_process,
       // FIN_WAIT1/2 case, LINUX_MIB_TCPABORTONDATA).
+      this.io.count?.("TCPAbortOnData");
       this.sendResetFor(seg);
       this.fail("ECONNRESET");
       return;
@@ -947,6 +992,9 @@ export class TcpSock {
       this.synRetries++;
       this.backoff++;
       this.totalRetrans++;
+      this.io.count?.("TCPTimeouts");
+      this.io.count?.("TCPSynRetrans");
+      this.io.count?.("RetransSegs");
       for (const x of this.sent) x.retransmitted = true;
       this.sendSyn(this.state === TCP_SYN_RECV);
       this.armRetransmit();
@@ -958,6 +1006,7 @@ export class TcpSock {
       return;
     }
     // RTO (RFC 5681 3.1 / RFC 6298 5.5): collapse the window, back off, retransmit the head.
+    this.io.count?.("TCPTimeouts");
     this.ssthresh = Math.max(Math.floor(this.inFlight() / this.mssCache / 2), 2);
     this.cwnd = 1;
     this.cwndCnt = 0;
@@ -971,7 +1020,9 @@ export class TcpSock {
   }
 
   private onDelackTimer(): void {
-    if (this.pendingAck) this.sendAck();
+    if (!this.pendingAck) return;
+    this.io.count?.("DelayedACKs");
+    this.sendAck();
   }
 
   private armPersist(): void {
@@ -1007,6 +1058,7 @@ export class TcpSock {
 
   private onKeepaliveTimer(): void {
     if (this.state === TCP_TIME_WAIT) {
+      this.io.count?.("TW"); // Linux tw_timer_handler: LINUX_MIB_TIMEWAITED
       this.done();
       return;
     }
@@ -1027,6 +1079,7 @@ export class TcpSock {
       return;
     }
     this.probes++;
+    this.io.count?.("TCPKeepAlive");
     this.xmit({
       seq: seqAdd(this.sndUna, -1),
       ack: this.rcvNxt,
@@ -1070,7 +1123,9 @@ export class TcpSock {
       return;
     }
     if (unread > 0 || lingerZero) {
-      // RFC 2525 2.17: data lost on close -> RST (Linux increments LINUX_MIB_TCPABORTONCLOSE).
+      // RFC 2525 2.17: data lost on close -> RST (Linux increments LINUX_MIB_TCPABORTONCLOSE;
+      // SO_LINGER with a zero timeout goes through tcp_disconnect and counts TCPAbortOnData).
+      this.io.count?.(unread > 0 ? "TCPAbortOnClose" : "TCPAbortOnData");
       this.sendActiveReset();
       this.done();
       return;
@@ -1125,11 +1180,15 @@ export class TcpSock {
   /** Abort with an error (Linux tcp_done after tcp_reset / tcp_write_err). */
   fail(e: TcpError): void {
     this.err = e;
+    // Linux tcp_done(): a connection that dies while still opening is a failed attempt.
+    if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) this.io.count?.("AttemptFails");
     this.done();
   }
 
   /** Enter TCP_CLOSE and stop every timer (Linux tcp_done). */
   done(): void {
+    // Linux tcp_set_state(TCP_CLOSE): leaving ESTABLISHED or CLOSE_WAIT for CLOSE is a reset.
+    if (this.state === TCP_ESTABLISHED || this.state === TCP_CLOSE_WAIT) this.io.count?.("EstabResets");
     this.rtxTimer.del();
     this.delackTimer.del();
     this.keepaliveTimer.del();
