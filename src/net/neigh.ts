@@ -109,12 +109,12 @@ export class NeighTable<P> {
   output(ip: number, pkt: P): void {
     this.stats.lookups++;
     let n = this.entries.get(ip);
-    if (n && n.mac && n.state & (NUD_REACHABLE | NUD_PERMANENT | NUD_NOARP | NUD_DELAY | NUD_PROBE)) {
+    if (n?.mac && n.state & (NUD_REACHABLE | NUD_PERMANENT | NUD_NOARP | NUD_DELAY | NUD_PROBE)) {
       this.stats.hits++;
       this.io.transmit(pkt, n.mac);
       return;
     }
-    if (n && n.mac && n.state === NUD_STALE) {
+    if (n?.mac && n.state === NUD_STALE) {
       // First use of a stale entry: send now, and start the DELAY timer (neigh_event_send).
       this.stats.hits++;
       n.state = NUD_DELAY;

@@ -185,7 +185,9 @@ export class NetStack {
     const ptr = x.skbDataPtr(skb);
     const len = x.skbLen(skb);
     x.skbResetMacHeader(skb);
-    x.parseFrame(ptr, len, this.frameAddr);
+    // A TUN device carries raw IP packets, no link header (Linux tun_get_user).
+    if (dev.kind === "tun") x.parseIpPacket(ptr, len, this.frameAddr);
+    else x.parseFrame(ptr, len, this.frameAddr);
     const f = readFrame(this.core, this.frameAddr);
     this.trace?.("parse", { dev: dev.name, len, reason: f.reason });
     if (f.reason !== 0 && !(f.flags & L.FRAMEF_ARP && f.reason === L.DROP_ARP_INVALID)) {

@@ -200,7 +200,7 @@ export class TcpProto {
       l.tl.input(seg);
       // The ACK that completed a handshake was handed to the child, which may have queued its data.
       const child = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
-      if (!child || !child.owns(skb)) x.consumeSkb(skb);
+      if (!child?.owns(skb)) x.consumeSkb(skb);
       if (child) child.taken.clear();
       return;
     }
