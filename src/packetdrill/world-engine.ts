@@ -17,6 +17,7 @@
 //   it becomes a BlockedSyscall whose completion time is the virtual time its promise settled.
 // - Sysctls: net.ipv4.* names of the host's TcpSysctl and net.core.* names of the kernel's Sysctl.
 import type { Core } from "../core/wasm.js";
+import { SIGPIPE } from "../kernel/constants.js";
 import type { Process } from "../kernel/process.js";
 import { MAC_ZERO } from "../net/addr.js";
 import type { NetDevice } from "../net/device.js";
@@ -86,6 +87,8 @@ export class WorldEngine implements Engine {
     this.dev = dev;
     this.out = [];
     this.proc = host.spawn("packetdrill", () => new Promise<void>((res) => (this.endProcess = res)));
+    // packetdrill ignores SIGPIPE, so a write on a shut-down socket returns EPIPE instead of killing it.
+    this.proc.setDisposition(SIGPIPE, "ignore");
     this.calls = new ScriptSyscalls(this.proc, () => this.settings!);
   }
 

@@ -32,8 +32,13 @@ function intArg(v: Value | undefined, what: string): number {
   throw new Unsupported(`${what} must be an integer`);
 }
 
-function field(v: Value, name: string): Value | undefined {
-  return v.kind === "struct" ? v.fields.find((f) => f.name === name)?.value : undefined;
+function field(v: Value, name: string, index = -1): Value | undefined {
+  if (v.kind !== "struct") return undefined;
+  const named = v.fields.find((f) => f.name === name);
+  if (named) return named.value;
+  // `{..., 40}`: unnamed members by position
+  const f = index >= 0 ? v.fields[index] : undefined;
+  return f && f.name === null ? f.value : undefined;
 }
 
 /** A user buffer of `len` bytes: `...` (zeros, as packetdrill's), or NULL (a bad pointer: EFAULT). */
@@ -49,9 +54,9 @@ function iovOf(msg: Value): Uint8Array[] {
   if (!iov || iov.kind === "any") return [];
   if (iov.kind !== "array") throw new Unsupported("msg_iov must be an array");
   return iov.items.map((it) => {
-    const len = field(it, "iov_len");
+    const len = field(it, "iov_len", 1);
     if (len?.kind !== "int") throw new Unsupported("iov_len must be an integer");
-    return buffer(field(it, "iov_base"), len.value);
+    return buffer(field(it, "iov_base", 0), len.value);
   });
 }
 

@@ -37,8 +37,16 @@ export class InetSock extends Sock {
   nodelay = false;
   userMss = 0;
   cork = false;
-  /** TCP_USER_TIMEOUT in ms (0 = off); the TCP issue makes the retransmit timer honour it. */
+  /** TCP_USER_TIMEOUT in ms (0 = off). */
   userTimeout = 0;
+  /** TCP_NOTSENT_LOWAT (undefined: net.ipv4.tcp_notsent_lowat). */
+  notsentLowat: number | undefined;
+  /** TCP_LINGER2 in seconds (0: tcp_fin_timeout; -1: no FIN_WAIT2). */
+  linger2 = 0;
+  /** TCP_DEFER_ACCEPT in seconds as set (Linux keeps it as SYN-ACK retransmissions). */
+  deferAccept = 0;
+  /** TCP_WINDOW_CLAMP (0 = none). */
+  windowClamp = 0;
   /** Per-socket keepalive settings (TCP_KEEPIDLE / KEEPINTVL / KEEPCNT) over the host's sysctls. */
   keep: { tcp_keepalive_time?: number; tcp_keepalive_intvl?: number; tcp_keepalive_probes?: number } = {};
   /** A TCP error reported once through sk_err. */

@@ -145,7 +145,7 @@ export class TcpConn {
    * then new skbs with MAX_TCP_HEADER of headroom. Returns the bytes queued (may be fewer than asked
    * when the send buffer or the skb pools run out).
    */
-  append(src: Uint8Array): number {
+  append(src: Uint8Array, first = true): number {
     const x = this.x;
     const core = this.host.core;
     const mss = this.sk.mssCache;
@@ -169,7 +169,7 @@ export class TcpConn {
       off += n;
       this.sndBytes += n;
     }
-    this.sk.writeSeq = (this.sk.writeSeq + off) >>> 0;
+    if (off > 0) this.sk.queueData(off, first);
     return off;
   }
 
