@@ -3616,11 +3616,18 @@ export class TcpSock {
   sendActiveReset(): void {
     if (this.state === TCP_CLOSE || this.state === TCP_SYN_SENT || this.state === TCP_TIME_WAIT) return;
     const options: TcpOptions = this.tsOk ? { ts: { val: this.tsNow(), ecr: this.tsRecent } } : {};
+    // tcp_acceptable_seq(): snd_nxt, unless the peer's window shrank below it.
+    const wndEnd = this.wndEnd();
+    const seq =
+      !before(wndEnd, this.sndNxt) || (this.wscaleOk && seqDiff(this.sndNxt, wndEnd) < 2 ** this.rcvWscale)
+        ? this.sndNxt
+        : wndEnd;
+    // tcp_transmit_skb computes the window for an RST like any other non-SYN segment.
     this.xmit({
-      seq: this.writeQ.length ? this.sndNxt : this.sndNxt,
+      seq,
       ack: this.rcvNxt,
       flags: TCPF_RST | TCPF_ACK,
-      window: 0,
+      window: this.selectWindow(),
       options,
       dataOff: 0,
       dataLen: 0,
