@@ -5,6 +5,7 @@
 import {
   AF_UNSPEC,
   MSG_DONTWAIT,
+  MSG_EOR,
   MSG_MORE,
   MSG_NOSIGNAL,
   MSG_OOB,
@@ -81,6 +82,7 @@ const MAX_TCP_WINDOW = 32767;
 /** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
 function attach(sk: InetSock, conn: TcpConn): void {
   sk.tcp = conn;
+  conn.bindBuffers(sk, SOCK_RCVBUF_LOCK);
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
@@ -268,6 +270,7 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
     net.sysctl,
     backlog,
   );
+  e.tl.deferAccept = sk.deferAccept;
   net.tcp.addListener(e);
   sk.listen = e;
   sk.maxAckBacklog = backlog;
@@ -364,19 +367,21 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     while (copied < len) {
       if (sk.err) return copied || sk.sockError();
       if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
-      const space = c.sndSpace();
-      if (space <= 0 || !notsentBelowLowat(sk, c)) {
+      // sk_stream_memory_free(): send buffer and TCP_NOTSENT_LOWAT, checked per new skb.
+      const memoryFree = () => c.sndBytes < c.sndbuf && notsentBelowLowat(sk, c);
+      if (c.sk.tailRoom() <= 0 && !memoryFree()) {
         // wait_for_space: what was copied is pushed (PSH-marked) before sleeping.
         if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
         return sk.writeWait;
       }
-      const n = c.append(copyFromIov(msg.iov, copied, Math.min(space, len - copied)), copied === 0);
+      const n = c.append(copyFromIov(msg.iov, copied, len - copied), copied === 0, memoryFree);
       if (n === 0) {
         if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
         return sk.writeWait; // out of skbs: wait for acknowledgements to free some
       }
       copied += n;
     }
+    if (flags & MSG_EOR) c.sk.markEor();
     if (copied) c.sk.push((flags & MSG_MORE) !== 0);
     return copied;
   };

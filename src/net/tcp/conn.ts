@@ -36,8 +36,35 @@ export class TcpConn {
   /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
   onDestroy: () => void = () => {};
   destroyed = false;
-  rcvbuf: number;
-  sndbuf: number;
+  private ownRcvbuf: number;
+  private ownSndbuf: number;
+  /** Where the buffer sizes live once a socket owns the connection (SO_SNDBUF / SO_RCVBUF apply at once). */
+  private bufs: { sndbuf: number; rcvbuf: number } | null = null;
+
+  get rcvbuf(): number {
+    return this.bufs ? this.bufs.rcvbuf : this.ownRcvbuf;
+  }
+  set rcvbuf(v: number) {
+    if (this.bufs) this.bufs.rcvbuf = v;
+    else this.ownRcvbuf = v;
+  }
+  get sndbuf(): number {
+    return this.bufs ? this.bufs.sndbuf : this.ownSndbuf;
+  }
+  set sndbuf(v: number) {
+    if (this.bufs) this.bufs.sndbuf = v;
+    else this.ownSndbuf = v;
+  }
+
+  /** Take the buffer sizes from the owning socket from now on (the TCP machine's too). */
+  bindBuffers(owner: { sndbuf: number; rcvbuf: number; userlocks: number }, rcvbufLock: number): void {
+    this.bufs = owner;
+    Object.defineProperty(this.sk.cfg, "rcvbuf", { get: () => owner.rcvbuf, configurable: true });
+    Object.defineProperty(this.sk.cfg, "rcvbufLocked", {
+      get: () => (owner.userlocks & rcvbufLock) !== 0,
+      configurable: true,
+    });
+  }
 
   constructor(
     readonly host: ConnHost,
@@ -48,8 +75,8 @@ export class TcpConn {
     cfg: TcpConfig,
     sndbuf: number,
   ) {
-    this.rcvbuf = cfg.rcvbuf;
-    this.sndbuf = sndbuf;
+    this.ownRcvbuf = cfg.rcvbuf;
+    this.ownSndbuf = sndbuf;
     this.sk = new TcpSock(
       {
         now: () => host.now(),
@@ -141,17 +168,39 @@ export class TcpConn {
   }
 
   /**
-   * Append user bytes to the write queue (tcp_sendmsg_locked): fill the tail skb up to one MSS,
-   * then new skbs with MAX_TCP_HEADER of headroom. Returns the bytes queued (may be fewer than asked
-   * when the send buffer or the skb pools run out).
+   * Append user bytes to the write queue (tcp_sendmsg_locked). The bytes go into buffers of up to one
+   * MSS with MAX_TCP_HEADER of headroom; the TCP machine groups them into skbs of up to size_goal.
+   * As in Linux, the send buffer is checked only when a new skb would be started (sk_stream_memory_free):
+   * an skb already started is filled to size_goal even past sndbuf. `memoryFree` is that check
+   * (default: sndbuf not yet full). Returns the bytes queued (fewer than asked when memory ran out).
    */
-  append(src: Uint8Array, first = true): number {
+  append(
+    src: Uint8Array,
+    first = true,
+    memoryFree: () => boolean = () => this.sndBytes < this.sndbuf,
+  ): number {
+    let off = 0;
+    while (off < src.length) {
+      let allowed = this.sk.tailRoom();
+      if (allowed <= 0) {
+        if (!memoryFree()) break;
+        allowed = this.sk.sizeGoalNow();
+      }
+      const n = this.copyIn(src.subarray(off, off + Math.min(allowed, src.length - off)));
+      if (n === 0) break;
+      this.sk.queueData(n, first && off === 0);
+      off += n;
+    }
+    return off;
+  }
+
+  /** Copy bytes into the send buffers: fill the tail buffer up to one MSS, then new ones. */
+  private copyIn(src: Uint8Array): number {
     const x = this.x;
     const core = this.host.core;
     const mss = this.sk.mssCache;
     let off = 0;
-    while (off < src.length && this.sndBytes < this.sndbuf) {
-      const room = Math.min(src.length - off, this.sndbuf - this.sndBytes);
+    while (off < src.length) {
       let tail = this.sndQ.length ? this.sndQ[this.sndQ.length - 1] : 0;
       let fits = tail ? Math.min(mss - x.skbLen(tail), x.skbTailroom(tail)) : 0;
       // never append into an skb that a transmission still shares
@@ -163,13 +212,12 @@ export class TcpConn {
         this.sndQ.push(tail);
         fits = mss;
       }
-      const n = Math.min(fits, room);
+      const n = Math.min(fits, src.length - off);
       const at = x.skbPut(tail, n);
       core.u8.set(src.subarray(off, off + n), at);
       off += n;
       this.sndBytes += n;
     }
-    if (off > 0) this.sk.queueData(off, first);
     return off;
   }
 

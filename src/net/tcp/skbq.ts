@@ -19,6 +19,8 @@ export interface TcpSkb {
   end: number;
   fin: boolean;
   psh: boolean;
+  /** MSG_EOR ended a record here: nothing is ever appended to or merged with this skb. */
+  eor?: boolean;
   sacked: number;
   /** tcp_skb_pcount: segments this skb is sent as (0 until sized). */
   pcount: number;
@@ -56,6 +58,7 @@ export function splitSkb(s: TcpSkb, len: number, mss: number): TcpSkb {
     end: s.end,
     fin: s.fin,
     psh: s.psh,
+    eor: s.eor,
     sacked: s.sacked,
     pcount: 0,
     mss: 0,
@@ -64,6 +67,7 @@ export function splitSkb(s: TcpSkb, len: number, mss: number): TcpSkb {
   s.end = (s.seq + len) >>> 0;
   s.fin = false;
   s.psh = false;
+  s.eor = false;
   setTsoSegs(s, mss);
   setTsoSegs(buff, mss);
   return buff;

@@ -242,7 +242,8 @@ export function initialWindow(
   let windowClamp = clamp || 65535 * 2 ** TCP_MAX_WSCALE;
   let space = Math.min(windowClamp, Math.max(0, fullSpace));
   if (space > mss) space = Math.floor(space / mss) * mss;
-  const rcvWnd = sysctl.tcp_workaround_signed_windows ? Math.min(space, 32767) : space;
+  // The first window fits the unscaled field of a SYN / SYN-ACK; it grows later with rcv_ssthresh.
+  const rcvWnd = Math.min(space, sysctl.tcp_workaround_signed_windows ? 32767 : 65535);
   let rcvWscale = 0;
   if (wscaleOk) {
     let sp = Math.max(space, sysctl.tcp_rmem[2]);
@@ -1021,6 +1022,24 @@ export class TcpSock {
     this.pushedSeq = this.writeSeq;
   }
 
+  /** Room left in the unsent tail skb (0 when there is none, it is full, or it carries the FIN). */
+  tailRoom(): number {
+    const tail = this.writeQ.length ? this.writeQ[this.writeQ.length - 1] : null;
+    if (!tail || tail.fin || tail.eor) return 0;
+    return Math.max(0, this.sizeGoal(this.currentMss()) - skbLen(tail));
+  }
+
+  /** MSG_EOR: the tail skb ends a record (tcp_sendmsg_locked sets TCP_SKB_CB(skb)->eor). */
+  markEor(): void {
+    const tail = this.writeQ.length ? this.writeQ[this.writeQ.length - 1] : null;
+    if (tail) tail.eor = true;
+  }
+
+  /** How many bytes a new skb may take now (tcp_send_mss's size_goal). */
+  sizeGoalNow(): number {
+    return this.sizeGoal(this.currentMss());
+  }
+
   /**
    * The user queued `n` more bytes (the connection already holds them): grow the tail skb or add new
    * ones of up to size_goal bytes, as tcp_sendmsg_locked does, pushing full skbs out as it goes.
@@ -1032,8 +1051,8 @@ export class TcpSock {
     let copiedAny = !first;
     while (n > 0) {
       let skb = this.writeQ.length ? this.writeQ[this.writeQ.length - 1] : null;
-      let copy = skb && !skb.fin ? goal - skbLen(skb) : 0;
-      if (!skb || copy <= 0 || skb.fin) {
+      let copy = skb && !skb.fin && !skb.eor ? goal - skbLen(skb) : 0;
+      if (!skb || copy <= 0 || skb.fin || skb.eor) {
         if (this.writeQ.length === 0 && this.rtxQ.length === 0) this.slowStartAfterIdleCheck();
         if (this.nonagle & TCP_NAGLE_PUSH) this.nonagle &= ~TCP_NAGLE_PUSH;
         skb = {
@@ -1185,7 +1204,9 @@ export class TcpSock {
   private tsoShouldDefer(skb: TcpSkb, maxSegs: number): boolean {
     if (this.caState >= TCP_CA_Recovery) return false;
     const now = this.now();
-    if (now - this.lastSend > MS) return false;
+    // Linux defers only if the last transmission was under 1 ms ago. A virtual clock lands exactly on
+    // the 1 ms boundary where a real kernel always has a few microseconds more: count it as elapsed.
+    if (now - this.lastSend >= MS) return false;
     const inFlight = this.packetsInFlight();
     const sendWin = seqDiff(this.wndEnd(), skb.seq);
     const congWin = (this.cwnd - inFlight) * this.mssCache;
@@ -1203,7 +1224,7 @@ export class TcpSock {
     if (congWin < sendWin) {
       if (congWin <= skbLen(skb)) return true;
     } else if (sendWin <= skbLen(skb)) return true;
-    if (skb.fin) return false;
+    if (skb.fin || skb.eor) return false;
     return true;
   }
 
@@ -1528,12 +1549,15 @@ export class TcpSock {
         return;
       }
     }
-    const acceptable = this.tcpAck(seg, FLAG_SLOWPATH | FLAG_UPDATE_TS_RECENT | FLAG_NO_CHALLENGE_ACK);
-    if (acceptable <= 0) {
-      if (acceptable < 0) {
-        this.sendChallengeAck();
-        return;
-      }
+    const established = this.state === TCP_ESTABLISHED;
+    const acceptable = this.tcpAck(
+      seg,
+      FLAG_SLOWPATH | FLAG_UPDATE_TS_RECENT | (established ? 0 : FLAG_NO_CHALLENGE_ACK),
+    );
+    if (acceptable < 0) {
+      // tcp_rcv_established drops it; tcp_rcv_state_process (other states) sends a challenge ACK.
+      if (!established) this.sendChallengeAck();
+      return;
     }
     if (this.state === TCP_CLOSE) return;
     switch (this.state) {
@@ -1591,8 +1615,9 @@ export class TcpSock {
         seg.len > 0 &&
         after(seqAdd(seg.seq, seg.len), this.rcvNxt)
       ) {
-        // RFC 1122 4.2.2.13: data after close() - reset (Linux tcp_rcv_state_process, TCPAbortOnData).
-        this.sendActiveReset();
+        // RFC 1122 4.2.2.13: data after close() - reset (Linux tcp_rcv_state_process returns
+        // TCP_ABORT_ON_DATA and tcp_v4_do_rcv answers the segment with tcp_v4_send_reset).
+        this.sendResetFor(seg);
         this.fail("ECONNRESET");
         return;
       }
@@ -1783,7 +1808,8 @@ export class TcpSock {
     const winEnd = seqAdd(this.rcvNxt, this.receiveWindow());
     let bad = false;
     if (before(end, this.rcvWup)) bad = true;
-    else if (after(end, winEnd)) {
+    else if (after(end, winEnd) && after(seqAdd(end, seg.flags & TCPF_FIN ? -1 : 0), winEnd)) {
+      // (a FIN may reach one beyond the window: some stacks send bare FINs into a zero window)
       if (after(seg.seq, winEnd)) bad = true;
       else if (this.io.rcvSpace() < this.cfg.rcvbuf) bad = true; // only with an empty receive queue
     }
