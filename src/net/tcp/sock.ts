@@ -2826,7 +2826,7 @@ export class TcpSock {
    * Linux tcp_retransmit_skb(): resend (the first `segs` segments of) an skb from the retransmit queue.
    * Returns false when it could not be sent (window).
    */
-  private retransmitSkb(skb: TcpSkb, segs: number): boolean {
+  private retransmitSkb(skb: TcpSkb, segs: number, probe = false): boolean {
     if (before(skb.seq, this.sndUna)) {
       if (before(skb.end, this.sndUna)) return false;
       // tcp_trim_head
@@ -2863,6 +2863,10 @@ export class TcpSock {
     const j = this.tsorted.indexOf(skb);
     if (j >= 0) this.tsorted.splice(j, 1);
     this.tsorted.push(skb);
+    skb.sacked |= TCPCB_EVER_RETRANS;
+    // A tail loss probe goes out through __tcp_retransmit_skb: it is not a loss repair, so it is not
+    // counted in retrans_out and does not start the retransmission clock.
+    if (probe) return true;
     skb.sacked |= TCPCB_RETRANS;
     this.retransOut += pcount;
     if (!this.retransStamp) this.retransStamp = this.tsRaw();
@@ -3009,8 +3013,7 @@ export class TcpSock {
         if (skb.pcount > 1 && skbLen(skb) > (skb.pcount - 1) * mss) {
           skb = this.fragmentRtx(skb, (skb.pcount - 1) * mss, mss);
         }
-        if (this.retransmitSkb(skb, 1)) {
-          // A probe is not a loss-recovery retransmission: it does not count as lost-and-resent.
+        if (this.retransmitSkb(skb, 1, true)) {
           this.tlpRetrans = true;
           sent = true;
         }
@@ -3373,6 +3376,13 @@ export class TcpSock {
           this.scheduleAck();
           return;
         }
+      }
+      // tcp_try_rmem_schedule(): over the receive buffer, ACK at once (with the window it leaves);
+      // data is dropped unless the queue is empty (a lone skb is always taken).
+      if (this.io.rcvSpace() < 0) {
+        this.ackPending |= ICSK_ACK_NOW;
+        this.scheduleAck();
+        if (seg.len > 0 && this.io.rcvSpace() < this.cfg.rcvbuf) return;
       }
       this.queueInOrder(seg, 0, seg.len, (seg.flags & TCPF_PSH) !== 0);
       if (fin) this.onFin();
