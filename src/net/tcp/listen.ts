@@ -10,6 +10,8 @@
 import {
   segEnd,
   TCPF_ACK,
+  TCPF_CWR,
+  TCPF_ECE,
   TCPF_RST,
   TCPF_SYN,
   type TcpOptions,
@@ -49,6 +51,8 @@ export interface RequestSock {
   synSentAt: number;
   synRetransmitted: boolean;
   retries: number;
+  /** The SYN asked for ECN (ECE|CWR, not ECT-marked) and net.ipv4.tcp_ecn allows it. */
+  ecnOk: boolean;
   /** The handshake's ACK came but TCP_DEFER_ACCEPT (or a full accept queue) held it (inet_rsk->acked). */
   acked: boolean;
   timer: TimerLike;
@@ -166,6 +170,8 @@ export class TcpListener {
       synRetransmitted: false,
       retries: 0,
       acked: false,
+      // tcp_ecn_create_request(): ECE and CWR on a SYN that is not itself ECT-marked.
+      ecnOk: (seg.flags & (TCPF_ECE | TCPF_CWR)) === (TCPF_ECE | TCPF_CWR) && !seg.ecn && s.tcp_ecn !== 0,
       timer: undefined as unknown as TimerLike,
     };
     req.timer = this.io.timer(() => this.onSynAckTimer(req));
@@ -188,7 +194,7 @@ export class TcpListener {
     this.io.output(req, {
       seq: req.iss,
       ack: seqAdd(req.irs, 1),
-      flags: TCPF_SYN | TCPF_ACK,
+      flags: TCPF_SYN | TCPF_ACK | (req.ecnOk ? TCPF_ECE : 0),
       window: this.synAckWindow(req),
       options,
       dataOff: 0,

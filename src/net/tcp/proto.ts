@@ -182,6 +182,7 @@ export class TcpProto {
       options: t.options,
       len: x.skbLen(skb),
       payload: skb,
+      ecn: f.ipTos & 3,
     };
     const conn = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (conn) {
@@ -279,7 +280,7 @@ export class TcpProto {
     }
     net.snmp.inc("Tcp", "OutSegs");
     if (seg.flags & TCPF_RST) net.snmp.inc("Tcp", "OutRsts");
-    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP);
+    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP, true, seg.ecn ?? 0);
   }
 
   // ---- listeners ---------------------------------------------------------------------------------

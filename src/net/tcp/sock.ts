@@ -40,6 +40,8 @@ import { RttEstimator, usToJiffiesNs } from "./rtt.js";
 import {
   segEnd,
   TCPF_ACK,
+  TCPF_CWR,
+  TCPF_ECE,
   TCPF_FIN,
   TCPF_PSH,
   TCPF_RST,
@@ -161,6 +163,14 @@ const ICSK_ACK_TIMER = 2;
 const ICSK_ACK_PUSHED = 4;
 const ICSK_ACK_PUSHED2 = 8;
 const ICSK_ACK_NOW = 16;
+
+/** tp->ecn_flags (RFC 3168 ECN). */
+const TCP_ECN_OK = 1;
+const TCP_ECN_QUEUE_CWR = 2;
+const TCP_ECN_DEMAND_CWR = 4;
+const TCP_ECN_SEEN = 8;
+const INET_ECN_ECT_0 = 2;
+const INET_ECN_CE = 3;
 
 /** icsk_pending: what the retransmit timer is armed for. */
 const ICSK_TIME_RETRANS = 1;
@@ -285,6 +295,7 @@ export class TcpSock {
   wscaleOk = false;
   tsOk = false;
   sackOk = false;
+  ecnFlags = 0;
   tsRecent = 0;
   tsRecentStamp = 0; // ns
   tsOffset = 0;
@@ -728,6 +739,19 @@ export class TcpSock {
     const len = skbLen(skb);
     const mss = skb.pcount > 1 && skb.mss ? skb.mss : Math.max(len, 1);
     const psh = skb.psh || (forcePsh && skb.pcount > 1);
+    // tcp_ecn_send(): new data is ECT(0) and carries a queued CWR; ACKs and retransmissions are not-ECT.
+    let ecn = 0;
+    let ecnFlags = 0;
+    if (this.ecnFlags & TCP_ECN_OK) {
+      if (len > 0 && !before(skb.seq, this.sndNxt)) {
+        ecn = INET_ECN_ECT_0;
+        if (this.ecnFlags & TCP_ECN_QUEUE_CWR) {
+          this.ecnFlags &= ~TCP_ECN_QUEUE_CWR;
+          ecnFlags |= TCPF_CWR;
+        }
+      }
+      if (this.ecnFlags & TCP_ECN_DEMAND_CWR) ecnFlags |= TCPF_ECE;
+    }
     let off = 0;
     do {
       const n = Math.min(mss, len - off);
@@ -736,11 +760,12 @@ export class TcpSock {
       this.xmit({
         seq,
         ack: this.rcvNxt,
-        flags: TCPF_ACK | (last && skb.fin ? TCPF_FIN : 0) | (last && psh ? TCPF_PSH : 0),
+        flags: TCPF_ACK | ecnFlags | (last && skb.fin ? TCPF_FIN : 0) | (last && psh ? TCPF_PSH : 0),
         window,
         options,
         dataOff: seqDiff(seq, this.sndUna),
         dataLen: n,
+        ecn,
       });
       off += n;
     } while (off < len);
@@ -765,7 +790,7 @@ export class TcpSock {
     this.xmit({
       seq: this.sndNxt,
       ack: this.rcvNxt,
-      flags: TCPF_ACK,
+      flags: TCPF_ACK | (this.ecnFlags & TCP_ECN_OK && this.ecnFlags & TCP_ECN_DEMAND_CWR ? TCPF_ECE : 0),
       window,
       options: this.baseOptions(),
       dataOff: 0,
@@ -791,10 +816,13 @@ export class TcpSock {
 
   /** Send SYN (active open) or SYN-ACK (simultaneous open). */
   private sendSyn(withAck: boolean): void {
+    // tcp_ecn_send_syn(): ECE|CWR on a SYN asks for ECN (net.ipv4.tcp_ecn = 1); a SYN-ACK agrees with ECE.
+    let ecn = 0;
+    if (this.ecnFlags & TCP_ECN_OK) ecn = withAck ? TCPF_ECE : TCPF_ECE | TCPF_CWR;
     this.xmit({
       seq: this.iss,
       ack: withAck ? this.rcvNxt : 0,
-      flags: TCPF_SYN | (withAck ? TCPF_ACK : 0),
+      flags: TCPF_SYN | (withAck ? TCPF_ACK : 0) | ecn,
       window: Math.min(65535, this.rcvWnd),
       options: this.synOptions(),
       dataOff: 0,
@@ -1421,6 +1449,7 @@ export class TcpSock {
     this.synSentAt = this.now();
     this.retransStamp = this.tsRaw();
     this.ca.init(this.ccView());
+    this.ecnFlags = this.sysctl.tcp_ecn === 1 ? TCP_ECN_OK : 0;
     this.sendSyn(false);
     this.pending = ICSK_TIME_RETRANS;
     this.armXmitTimer(this.rtt.rto);
@@ -1442,6 +1471,7 @@ export class TcpSock {
     tsRecent: number;
     tsOffset: number;
     rcvWnd: number;
+    ecnOk?: boolean;
     windowClamp?: number;
     advMss?: number;
     synSentAt: number;
@@ -1472,6 +1502,7 @@ export class TcpSock {
     this.tsRecent = r.tsRecent;
     this.tsRecentStamp = this.now();
     this.tsOffset = r.tsOffset;
+    this.ecnFlags = r.ecnOk ? TCP_ECN_OK : 0;
     this.state = TCP_SYN_RECV;
     this.synSentAt = r.synSentAt;
     this.synRetransmitted = r.synRetransmitted;
@@ -1679,6 +1710,8 @@ export class TcpSock {
       this.rcvWup = this.rcvNxt;
       this.copiedSeq = this.rcvNxt;
       this.negotiate(seg.options);
+      // tcp_ecn_rcv_synack(): ECN only if the SYN-ACK has ECE without CWR.
+      if (this.ecnFlags & TCP_ECN_OK && (!(seg.flags & TCPF_ECE) || seg.flags & TCPF_CWR)) this.ecnFlags = 0;
       this.sndUna = seg.ack;
       this.sndWnd = seg.window; // RFC 7323 2.2: the window field of a SYN-ACK is never scaled
       this.sndMaxWnd = this.sndWnd;
@@ -1722,6 +1755,7 @@ export class TcpSock {
     this.rcvWup = this.rcvNxt;
     this.copiedSeq = this.rcvNxt;
     this.negotiate(seg.options);
+    if (this.ecnFlags & TCP_ECN_OK && !(seg.flags & TCPF_ECE)) this.ecnFlags = 0;
     this.sndWnd = seg.window;
     this.sndMaxWnd = this.sndWnd;
     this.sndWl1 = seg.seq;
@@ -1939,6 +1973,8 @@ export class TcpSock {
     if (flag & FLAG_UPDATE_TS_RECENT) this.replaceTsRecent(seg.seq);
 
     if (seg.len > 0 || seg.flags & (TCPF_SYN | TCPF_FIN)) flag |= FLAG_DATA;
+    // tcp_ecn_rcv_ecn_echo(): the peer saw congestion (RFC 3168 6.1.2).
+    if (seg.flags & TCPF_ECE && !(seg.flags & TCPF_SYN) && this.ecnFlags & TCP_ECN_OK) flag |= FLAG_ECE;
     flag |= this.ackUpdateWindow(seg, ack);
     if (seg.options.sack?.length && this.isSack()) flag |= this.sacktagWriteQueue(seg, priorSndUna, sack);
 
@@ -2523,6 +2559,7 @@ export class TcpSock {
     this.prrDelivered = 0;
     this.prrOut = 0;
     this.ssthresh = this.ca.ssthresh(this.ccView());
+    if (this.ecnFlags & TCP_ECN_OK) this.ecnFlags |= TCP_ECN_QUEUE_CWR; // tcp_ecn_queue_cwr
   }
 
   /** Linux tcp_cwnd_reduction(): Proportional Rate Reduction (RFC 6937). */
@@ -3124,6 +3161,7 @@ export class TcpSock {
     this.setCaState(TCP_CA_Loss);
     this.highSeq = this.sndNxt;
     this.tlpHighSeq = 0;
+    if (this.ecnFlags & TCP_ECN_OK) this.ecnFlags |= TCP_ECN_QUEUE_CWR;
     this.frto = this.sysctl.tcp_frto !== 0 && (newRecovery || this.retransmits > 0);
   }
 
@@ -3362,8 +3400,28 @@ export class TcpSock {
   }
 
   /** Queue payload and handle FIN (Linux tcp_data_queue). */
+  /** Linux tcp_ecn_check_ce(): a CE mark asks the sender to slow down (we echo ECE until its CWR). */
+  private ecnCheckCe(ecn: number | undefined): void {
+    if (!(this.ecnFlags & TCP_ECN_OK)) return;
+    if (!ecn) {
+      if (this.ecnFlags & TCP_ECN_SEEN) this.enterQuickackMode(2);
+    } else if (ecn === INET_ECN_CE) {
+      if (!(this.ecnFlags & TCP_ECN_DEMAND_CWR)) {
+        this.enterQuickackMode(2);
+        this.ecnFlags |= TCP_ECN_DEMAND_CWR;
+      }
+      this.ecnFlags |= TCP_ECN_SEEN;
+    } else this.ecnFlags |= TCP_ECN_SEEN;
+  }
+
   private dataQueue(seg: TcpSegment): void {
     const fin = (seg.flags & TCPF_FIN) !== 0;
+    // tcp_ecn_accept_cwr(): the sender reduced its window; stop echoing ECE.
+    if (this.ecnFlags & TCP_ECN_OK && seg.flags & TCPF_CWR) {
+      this.ecnFlags &= ~TCP_ECN_DEMAND_CWR;
+      if (seg.len > 0) this.ackPending |= ICSK_ACK_NOW;
+    }
+    if (seg.len > 0) this.ecnCheckCe(seg.ecn);
     const end = seqAdd(seg.seq, seg.len);
     const endSeq = segEnd(seg);
     if (seg.seq === endSeq) return;
