@@ -188,8 +188,8 @@ export class TcpConn {
       }
       const n = this.copyIn(src.subarray(off, off + Math.min(allowed, src.length - off)));
       if (n === 0) break;
-      this.sk.queueData(n, first && off === 0);
       off += n;
+      this.sk.queueData(n, first && off === n, off < src.length);
     }
     return off;
   }

@@ -1073,7 +1073,7 @@ export class TcpSock {
    * ones of up to size_goal bytes, as tcp_sendmsg_locked does, pushing full skbs out as it goes.
    * `first`: these are the first bytes of this send call (the tail skb loses its PSH mark).
    */
-  queueData(n: number, first = true): void {
+  queueData(n: number, first = true, moreFollows = false): void {
     const mss = this.currentMss();
     const goal = this.sizeGoal(mss);
     let copiedAny = !first;
@@ -1103,7 +1103,8 @@ export class TcpSock {
       skb.pcount = 0;
       this.writeSeq = seqAdd(this.writeSeq, take);
       n -= take;
-      if (n === 0) break;
+      // Linux leaves the loop when the user's message is all copied; otherwise a full skb is pushed.
+      if (n === 0 && !moreFollows) break;
       if (skbLen(skb) < goal) continue;
       if (this.forcedPush()) {
         this.markPush(skb);
@@ -1111,6 +1112,7 @@ export class TcpSock {
       } else if (skb === this.writeQ[0]) {
         this.writeXmit(mss, TCP_NAGLE_PUSH, 1);
       }
+      if (n === 0) break;
     }
   }
 
