@@ -341,7 +341,10 @@ function notsentBelowLowat(sk: InetSock, conn: TcpConn, wake = 0): boolean {
 
 /** Linux sk_stream_is_writeable(): free space at least half of what is queued, and below notsent_lowat. */
 function writeable(sk: InetSock, conn: TcpConn): boolean {
-  return conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2 && notsentBelowLowat(sk, conn, 1);
+  const ok = conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2 && notsentBelowLowat(sk, conn, 1);
+  // tcp_poll sets SOCK_NOSPACE when it reports no room; ACKs then try to grow the buffer and wake.
+  conn.sk.noSpace = !ok;
+  return ok;
 }
 
 /** Linux tcp_sendmsg_locked(). */
@@ -370,6 +373,7 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
       // sk_stream_memory_free(): send buffer and TCP_NOTSENT_LOWAT, checked per new skb.
       const memoryFree = () => c.sndBytes < c.sndbuf && notsentBelowLowat(sk, c);
       if (c.sk.tailRoom() <= 0 && !memoryFree()) {
+        c.sk.noSpace = true; // SOCK_NOSPACE
         // wait_for_space: what was copied is pushed (PSH-marked) before sleeping.
         if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
         return sk.writeWait;

@@ -39,7 +39,7 @@ export class TcpConn {
   private ownRcvbuf: number;
   private ownSndbuf: number;
   /** Where the buffer sizes live once a socket owns the connection (SO_SNDBUF / SO_RCVBUF apply at once). */
-  private bufs: { sndbuf: number; rcvbuf: number } | null = null;
+  private bufs: { sndbuf: number; rcvbuf: number; userlocks: number } | null = null;
 
   get rcvbuf(): number {
     return this.bufs ? this.bufs.rcvbuf : this.ownRcvbuf;
@@ -91,6 +91,12 @@ export class TcpConn {
         wake: () => this.onWake(),
         destroy: () => this.destroy(),
         established: () => this.onEstablished?.(),
+        expandSndbuf: (bytes) => {
+          // SOCK_SNDBUF_LOCK (1): the user set SO_SNDBUF.
+          if (this.bufs && this.bufs.userlocks & 1) return;
+          const max = cfg.sysctl.tcp_wmem[2];
+          if (this.sndbuf < bytes) this.sndbuf = Math.min(bytes, max);
+        },
       },
       cfg,
     );

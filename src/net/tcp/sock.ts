@@ -134,6 +134,8 @@ export interface TcpIo {
   destroy(): void;
   /** A connection created from a listener became ESTABLISHED (move to the accept queue). */
   established?(): void;
+  /** Grow the send buffer to `bytes` unless the user fixed it (SO_SNDBUF), at most tcp_wmem[2]. */
+  expandSndbuf?(bytes: number): void;
 }
 
 export interface TcpConfig {
@@ -385,6 +387,8 @@ export class TcpSock {
   lastSend = 0; // ns of the last segment sent
   lsndtime = 0; // jiffies of the last data sent
   private keepaliveProbes = 0;
+  /** SOCK_NOSPACE: a writer found the send buffer full (set by the socket layer). */
+  noSpace = false;
   // user side
   finQueued = false; // close()/shutdown(SHUT_WR) asked for a FIN
   finSent = false;
@@ -1534,11 +1538,24 @@ export class TcpSock {
     this.syncMss();
   }
 
+  /**
+   * Linux tcp_sndbuf_expand(): room for two windows of cwnd (or 10) segments, each costing a
+   * power-of-two buffer plus skb overhead, as Linux's worst case without TSO.
+   */
+  private sndbufExpand(): void {
+    const perMssRaw = Math.max(this.mssClamp, this.mssCache) + 320 + 320; // + MAX_TCP_HEADER + skb_shared_info
+    const perMss = 2 ** Math.ceil(Math.log2(perMssRaw)) + 256; // + sizeof(struct sk_buff)
+    let nrSegs = Math.max(TCP_INIT_CWND, this.cwnd);
+    nrSegs = Math.max(nrSegs, this.reordering + 1);
+    this.io.expandSndbuf?.(2 * nrSegs * perMss);
+  }
+
   /** Linux tcp_init_transfer() for both directions of open: cwnd, buffers, rcv_mss, pacing. */
   private initTransfer(): void {
     this.cwnd = TCP_INIT_CWND;
     this.cwndStamp = this.jiffies();
     this.initBufferSpace();
+    this.sndbufExpand();
     if (this.tsOk) this.advMss -= TCPOLEN_TSTAMP_ALIGNED;
     this.initRcvMss();
     this.updatePacingRate();
@@ -1657,7 +1674,14 @@ export class TcpSock {
       if (seg.len > 0 || fin) this.dataQueue(seg);
     }
     if (this.state !== TCP_CLOSE) {
+      const nxt = this.sndNxt;
       this.dataSndCheck();
+      // tcp_check_space(): sending may have brought the unsent bytes under TCP_NOTSENT_LOWAT, and a
+      // writer short of buffer space may get a larger buffer (tcp_new_space).
+      if (this.noSpace) {
+        if (this.packetsInFlight() < this.cwnd) this.sndbufExpand();
+        this.io.wake();
+      } else if (this.sndNxt !== nxt) this.io.wake();
       this.ackSndCheck(true);
     }
   }
