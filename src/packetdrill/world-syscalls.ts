@@ -7,7 +7,7 @@
 // poll() is served here over the kernel's file readiness interface (FileOperations.poll and the
 // file's wait queue): the kernel has no poll syscall yet. epoll is not (scripts using it are
 // reported UNSUPPORTED by the engine).
-import { AF_INET, FIONREAD, SIOCINQ, SIOCOUTQ, SOL_SOCKET, SOL_TCP } from "../kernel/constants.js";
+import { AF_INET, FIONREAD, SIOCINQ, SIOCOUTQ, SOL_IP, SOL_SOCKET, SOL_TCP } from "../kernel/constants.js";
 import type { Process } from "../kernel/process.js";
 import type { MsgHdr, SockAddr } from "../kernel/socket.js";
 import type { OptOut, OptVal } from "../kernel/sockopt.js";
@@ -214,12 +214,14 @@ export class ScriptSyscalls {
       }
       case "setsockopt": {
         const level = intArg(a[1], "level");
-        if (level !== SOL_SOCKET && level !== SOL_TCP) throw new Unsupported(`setsockopt level ${level}`);
+        if (level !== SOL_SOCKET && level !== SOL_TCP && level !== SOL_IP)
+          throw new Unsupported(`setsockopt level ${level}`);
         return { ret: sys.setsockopt(fd(), level, intArg(a[2], "optname"), optVal(a[3])) };
       }
       case "getsockopt": {
         const level = intArg(a[1], "level");
-        if (level !== SOL_SOCKET && level !== SOL_TCP) throw new Unsupported(`getsockopt level ${level}`);
+        if (level !== SOL_SOCKET && level !== SOL_TCP && level !== SOL_IP)
+          throw new Unsupported(`getsockopt level ${level}`);
         const out: OptOut = {};
         const r = sys.getsockopt(fd(), level, intArg(a[2], "optname"), out);
         return {

@@ -47,6 +47,10 @@ export class InetSock extends Sock {
   deferAccept = 0;
   /** TCP_WINDOW_CLAMP (0 = none). */
   windowClamp = 0;
+  /** IP_TOS, IP_TTL (-1: net.ipv4.ip_default_ttl), IP_MTU_DISCOVER (Linux struct inet_sock). */
+  tos = 0;
+  ttl = -1;
+  pmtudisc = 1; // IP_PMTUDISC_WANT, net.ipv4.ip_no_pmtu_disc = 0
   /** Per-socket keepalive settings (TCP_KEEPIDLE / KEEPINTVL / KEEPCNT) over the host's sysctls. */
   keep: { tcp_keepalive_time?: number; tcp_keepalive_intvl?: number; tcp_keepalive_probes?: number } = {};
   /** A TCP error reported once through sk_err. */
@@ -104,4 +108,46 @@ export function inAddr(addr: SockAddr): [number, number] | number {
 
 export function toSockAddrIn(addr: number, port: number): SockAddrIn {
   return { family: AF_INET, addr: ipToString(addr), port };
+}
+
+// SOL_IP option numbers (include/uapi/linux/in.h).
+const IP_TOS = 1;
+const IP_TTL = 2;
+const IP_MTU_DISCOVER = 10;
+
+/**
+ * SOL_IP options shared by TCP and UDP (Linux do_ip_setsockopt): IP_TOS (the ECN bits stay the
+ * transport's), IP_TTL (1..255, -1 for the default), IP_MTU_DISCOVER (0..5). 0 or -errno; null when
+ * the option is not one of these.
+ */
+export function ipSetsockopt(sk: InetSock, optname: number, val: number): number | null {
+  switch (optname) {
+    case IP_TOS:
+      sk.tos = val & 0xfc;
+      return 0;
+    case IP_TTL:
+      if (val !== -1 && (val < 1 || val > 255)) return -EINVAL;
+      sk.ttl = val;
+      return 0;
+    case IP_MTU_DISCOVER:
+      if (val < 0 || val > 5) return -EINVAL;
+      sk.pmtudisc = val;
+      return 0;
+    default:
+      return null;
+  }
+}
+
+/** Linux do_ip_getsockopt() for the options ipSetsockopt knows; null otherwise. */
+export function ipGetsockopt(sk: InetSock, optname: number): number | null {
+  switch (optname) {
+    case IP_TOS:
+      return sk.tos;
+    case IP_TTL:
+      return sk.ttl === -1 ? 64 : sk.ttl;
+    case IP_MTU_DISCOVER:
+      return sk.pmtudisc;
+    default:
+      return null;
+  }
 }

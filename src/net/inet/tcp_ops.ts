@@ -26,6 +26,7 @@ import {
   SIOCINQ,
   SIOCOUTQ,
   SOCK_STREAM,
+  SOL_IP,
   SOL_TCP,
   SS_CONNECTED,
   SS_CONNECTING,
@@ -74,7 +75,7 @@ import {
   TCP_SYN_SENT as TCPS_SYN_SENT,
 } from "../tcp/state.js";
 import { inetBind, inetBindAddr, inetGetname, inetShutdown, inetUnbind } from "./af_inet.js";
-import { InetSock, inAddr } from "./sock.js";
+import { InetSock, inAddr, ipGetsockopt, ipSetsockopt } from "./sock.js";
 
 const TCP_MIN_MSS = 88;
 const MAX_TCP_WINDOW = 32767;
@@ -114,6 +115,7 @@ function tcpConfig(sk: InetSock, daddr: number) {
     userTimeout: sk.userTimeout,
     linger2: sk.linger2,
     windowClamp: sk.windowClamp,
+    tos: sk.tos,
   });
 }
 
@@ -571,9 +573,15 @@ function tcpRelease(sock: Socket): SysResult {
 
 function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: OptVal): number {
   const sk = sock.sk as InetSock;
-  if (level !== SOL_TCP) return -ENOPROTOOPT;
   const val =
     typeof optval === "boolean" ? (optval ? 1 : 0) : typeof optval === "number" ? optval : Number.NaN;
+  if (level === SOL_IP) {
+    if (Number.isNaN(val)) return -EINVAL;
+    const r = ipSetsockopt(sk, optname, val);
+    if (sk.tcp) sk.tcp.sk.cfg.tos = sk.tos;
+    return r ?? -ENOPROTOOPT;
+  }
+  if (level !== SOL_TCP) return -ENOPROTOOPT;
   if (Number.isNaN(val)) return -EINVAL;
   switch (optname) {
     case TCP_NODELAY:
@@ -692,6 +700,12 @@ function setKeep(
 
 function tcpGetsockopt(sock: Socket, level: number, optname: number, out: OptOut): number {
   const sk = sock.sk as InetSock;
+  if (level === SOL_IP) {
+    const v = ipGetsockopt(sk, optname);
+    if (v === null) return -ENOPROTOOPT;
+    out.value = v;
+    return 0;
+  }
   if (level !== SOL_TCP) return -ENOPROTOOPT;
   const sysctl = sk.net.sysctl;
   switch (optname) {

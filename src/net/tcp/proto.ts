@@ -280,7 +280,7 @@ export class TcpProto {
     }
     net.snmp.inc("Tcp", "OutSegs");
     if (seg.flags & TCPF_RST) net.snmp.inc("Tcp", "OutRsts");
-    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP, true, seg.ecn ?? 0);
+    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP, true, seg.tos ?? 0);
   }
 
   // ---- listeners ---------------------------------------------------------------------------------

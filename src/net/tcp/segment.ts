@@ -48,8 +48,8 @@ export interface TcpOutSeg {
   options: TcpOptions;
   dataOff: number;
   dataLen: number;
-  /** The IPv4 ECN codepoint to send with (ECT(0) = 2 on new data of an ECN connection). */
-  ecn?: number;
+  /** The IPv4 TOS byte to send with: IP_TOS, and the ECN codepoint (ECT(0) on new data of an ECN connection). */
+  tos?: number;
 }
 
 /** Sequence space a segment occupies: payload plus one for SYN and one for FIN (Linux end_seq). */

@@ -17,9 +17,9 @@
 // Segmentation. Skbs are sized as Linux sizes them with TSO (up to size_goal bytes when queued, up to
 // tcp_tso_autosize() segments when sent); the device has no TSO, so each skb leaves as MSS-sized
 // segments the way GSO would cut it: the header (window, options) computed once, FIN and PSH on the
-// last segment only. Linux forces PSH on every multi-segment skb it sends as new data (a GRO flush
-// hint, tcp_output.c __tcp_transmit_skb); retransmissions of such skbs carry PSH only when the skb was
-// marked, which is what Linux is observed to put on the wire.
+// last segment only. Linux forces PSH on every multi-segment skb it transmits (a GRO flush hint,
+// tcp_output.c __tcp_transmit_skb); a single-segment skb carries PSH only when it was marked (the end
+// of a write, a forced push).
 import {
   CA_EVENT_COMPLETE_CWR,
   CA_EVENT_CWND_RESTART,
@@ -157,6 +157,8 @@ export interface TcpConfig {
   linger2?: number;
   /** TCP_WINDOW_CLAMP (0 = none). */
   windowClamp?: number;
+  /** IP_TOS (the ECN bits are TCP's own). */
+  tos?: number;
 }
 
 /** Linux icsk_ack.pending bits. */
@@ -718,6 +720,9 @@ export class TcpSock {
 
   /** Emit one wire segment and account it (the tail of tcp_transmit_skb). */
   private xmit(seg: TcpOutSeg): void {
+    // IP_TOS of the socket with the ECN bits TCP chose (Linux keeps them separate: inet->tos & ~ECN).
+    const tos = this.cfg.tos ?? 0;
+    if (tos) seg.tos = (tos & ~3) | ((seg.tos ?? 0) & 3);
     this.segsOut++;
     if (seg.dataLen > 0) this.dataSegsOut++;
     this.lastSend = this.now();
@@ -769,7 +774,7 @@ export class TcpSock {
         options,
         dataOff: seqDiff(seq, this.sndUna),
         dataLen: n,
-        ecn,
+        tos: ecn,
       });
       off += n;
     } while (off < len);
@@ -2921,7 +2926,7 @@ export class TcpSock {
     const pcount = skb.pcount;
     this.totalRetrans += pcount;
     this.bytesRetrans += skbLen(skb);
-    this.transmitSkb(skb, false);
+    this.transmitSkb(skb, true);
     // The retransmitted skb moves to the tail of the transmit-order list.
     const j = this.tsorted.indexOf(skb);
     if (j >= 0) this.tsorted.splice(j, 1);
