@@ -25,6 +25,7 @@ export function pushIpHeader(
   daddr: number,
   proto: number,
   df: boolean,
+  tos = 0,
 ): boolean {
   const x = net.core.x;
   const totalLen = x.skbLen(skb) + IPV4_HDR_LEN;
@@ -37,6 +38,7 @@ export function pushIpHeader(
   u8[r + L.IPV4_VERSION] = 4;
   u8[r + L.IPV4_IHL] = 5;
   u8[r + L.IPV4_TTL] = 64; // net.ipv4.ip_default_ttl
+  u8[r + L.IPV4_TOS] = tos & 0xff;
   dv.setUint16(r + L.IPV4_TOTAL_LEN, totalLen, true);
   // Linux sets IP ID 0 on DF packets of connected sockets since 4.x? It uses a per-socket counter;
   // we use one per-host counter for every packet, which tools accept the same way.

@@ -404,7 +404,7 @@ export class NetStack {
    * Push the IPv4 header onto an skb whose data is the L4 header, route it and send it (Linux
    * ip_queue_xmit / ip_local_out). Takes ownership of the skb. Returns false when there is no route.
    */
-  ipOutput(skb: number, saddr: number, daddr: number, proto: number, df = true): boolean {
+  ipOutput(skb: number, saddr: number, daddr: number, proto: number, df = true, tos = 0): boolean {
     const x = this.core.x;
     const s = this.snmp;
     s.inc("Ip", "OutRequests");
@@ -422,7 +422,7 @@ export class NetStack {
       dev = this.device(r.dev);
       if (r.gateway) nexthop = r.gateway;
     }
-    if (!pushIpHeader(this, skb, saddr, daddr, proto, df)) {
+    if (!pushIpHeader(this, skb, saddr, daddr, proto, df, tos)) {
       s.inc("Ip", "OutDiscards");
       x.kfreeSkb(skb, L.DROP_NOMEM);
       return false;

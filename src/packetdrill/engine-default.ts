@@ -1,11 +1,10 @@
-// The engine `wirestack packetdrill` runs scripts against. The adapter from the wirestack engine to the
-// packetdrill Engine interface (engine.ts) is written by the integrator; until it exists this module
-// says so instead of running scripts against nothing.
+// The engine `wirestack packetdrill` runs scripts against: a fresh wirestack World per script, on a
+// fresh core (its own linear memory), through the adapter in world-engine.ts.
 
+import { loadCore } from "../node.js";
 import type { Engine } from "./engine.js";
+import { WorldEngine } from "./world-engine.js";
 
-export function createEngine(): Engine {
-  throw new Error(
-    "the engine adapter for packetdrill is not wired yet: src/packetdrill/engine-default.ts must return an Engine (see src/packetdrill/engine.ts)",
-  );
+export async function createEngine(): Promise<Engine> {
+  return new WorldEngine(await loadCore());
 }

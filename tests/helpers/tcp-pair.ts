@@ -128,7 +128,7 @@ export class Endpoint {
   write(data: Uint8Array): void {
     this.sndBuf.push(data);
     this.sndLen += data.length;
-    this.sk.writeSeq = (this.sk.writeSeq + data.length) >>> 0;
+    this.sk.queueData(data.length, true);
     this.sk.pushPending();
   }
 

@@ -481,9 +481,4 @@ describe("unsupported scripts and the file front end", () => {
     ]);
     expect([sum.passed, sum.failed, sum.skipped]).toEqual([1, 2, 1]);
   });
-
-  it("the default engine factory says the adapter is not wired yet", async () => {
-    const { createEngine } = await import("../../src/packetdrill/engine-default.js");
-    expect(() => createEngine()).toThrow("the engine adapter for packetdrill is not wired yet");
-  });
 });

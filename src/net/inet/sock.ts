@@ -45,8 +45,20 @@ export class InetSock extends Sock {
   nodelay = false;
   userMss = 0;
   cork = false;
-  /** TCP_USER_TIMEOUT in ms (0 = off); the TCP issue makes the retransmit timer honour it. */
+  /** TCP_USER_TIMEOUT in ms (0 = off). */
   userTimeout = 0;
+  /** TCP_NOTSENT_LOWAT (undefined: net.ipv4.tcp_notsent_lowat). */
+  notsentLowat: number | undefined;
+  /** TCP_LINGER2 in seconds (0: tcp_fin_timeout; -1: no FIN_WAIT2). */
+  linger2 = 0;
+  /** TCP_DEFER_ACCEPT in seconds as set (Linux keeps it as SYN-ACK retransmissions). */
+  deferAccept = 0;
+  /** TCP_WINDOW_CLAMP (0 = none). */
+  windowClamp = 0;
+  /** IP_TOS, IP_TTL (-1: net.ipv4.ip_default_ttl), IP_MTU_DISCOVER (Linux struct inet_sock). */
+  tos = 0;
+  ttl = -1;
+  pmtudisc = 1; // IP_PMTUDISC_WANT, net.ipv4.ip_no_pmtu_disc = 0
   /** Per-socket keepalive settings (TCP_KEEPIDLE / KEEPINTVL / KEEPCNT) over the host's sysctls. */
   keep: { tcp_keepalive_time?: number; tcp_keepalive_intvl?: number; tcp_keepalive_probes?: number } = {};
   /** The connection whose error has been copied into sk_err (each connection reports once). */
@@ -130,4 +142,46 @@ export function inAddr(addr: SockAddr): [number, number] | number {
 
 export function toSockAddrIn(addr: number, port: number): SockAddrIn {
   return { family: AF_INET, addr: ipToString(addr), port };
+}
+
+// SOL_IP option numbers (include/uapi/linux/in.h).
+const IP_TOS = 1;
+const IP_TTL = 2;
+const IP_MTU_DISCOVER = 10;
+
+/**
+ * SOL_IP options shared by TCP and UDP (Linux do_ip_setsockopt): IP_TOS (the ECN bits stay the
+ * transport's), IP_TTL (1..255, -1 for the default), IP_MTU_DISCOVER (0..5). 0 or -errno; null when
+ * the option is not one of these.
+ */
+export function ipSetsockopt(sk: InetSock, optname: number, val: number): number | null {
+  switch (optname) {
+    case IP_TOS:
+      sk.tos = val & 0xfc;
+      return 0;
+    case IP_TTL:
+      if (val !== -1 && (val < 1 || val > 255)) return -EINVAL;
+      sk.ttl = val;
+      return 0;
+    case IP_MTU_DISCOVER:
+      if (val < 0 || val > 5) return -EINVAL;
+      sk.pmtudisc = val;
+      return 0;
+    default:
+      return null;
+  }
+}
+
+/** Linux do_ip_getsockopt() for the options ipSetsockopt knows; null otherwise. */
+export function ipGetsockopt(sk: InetSock, optname: number): number | null {
+  switch (optname) {
+    case IP_TOS:
+      return sk.tos;
+    case IP_TTL:
+      return sk.ttl === -1 ? 64 : sk.ttl;
+    case IP_MTU_DISCOVER:
+      return sk.pmtudisc;
+    default:
+      return null;
+  }
 }

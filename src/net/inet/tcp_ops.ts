@@ -5,6 +5,8 @@
 import {
   AF_UNSPEC,
   MSG_DONTWAIT,
+  MSG_EOR,
+  MSG_MORE,
   MSG_NOSIGNAL,
   MSG_OOB,
   MSG_PEEK,
@@ -24,6 +26,7 @@ import {
   SIOCINQ,
   SIOCOUTQ,
   SOCK_STREAM,
+  SOL_IP,
   SOL_TCP,
   SS_CONNECTED,
   SS_CONNECTING,
@@ -58,7 +61,7 @@ import {
 import type { SysResult } from "../../kernel/file.js";
 import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
-import { SOCK_SNDBUF_LOCK } from "../../kernel/sock.js";
+import { SOCK_RCVBUF_LOCK } from "../../kernel/sock.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
 import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
@@ -74,7 +77,7 @@ import {
   TCP_SYN_SENT as TCPS_SYN_SENT,
 } from "../tcp/state.js";
 import { inetBind, inetBindAddr, inetGetname, inetShutdown, inetUnbind } from "./af_inet.js";
-import { InetSock, inAddr } from "./sock.js";
+import { InetSock, inAddr, ipGetsockopt, ipSetsockopt } from "./sock.js";
 
 const TCP_MIN_MSS = 88;
 const MAX_TCP_WINDOW = 32767;
@@ -82,8 +85,7 @@ const MAX_TCP_WINDOW = 32767;
 /** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
 function attach(sk: InetSock, conn: TcpConn): void {
   sk.tcp = conn;
-  conn.sndbufLocked = (sk.userlocks & SOCK_SNDBUF_LOCK) !== 0;
-  conn.sndbufMax = sk.net.sysctl.tcp_wmem[2];
+  conn.bindBuffers(sk, SOCK_RCVBUF_LOCK);
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
@@ -115,9 +117,15 @@ function tcpConfig(sk: InetSock, daddr: number) {
     sysctl: Object.keys(sk.keep).length > 0 ? { ...net.sysctl, ...sk.keep } : net.sysctl,
     advMss: net.tcp.advMssFor(daddr),
     rcvbuf: sk.rcvbuf,
+    rcvbufLocked: (sk.userlocks & SOCK_RCVBUF_LOCK) !== 0,
     nodelay: sk.nodelay,
+    cork: sk.cork,
     keepalive: sk.keepopen,
     userMss: sk.userMss,
+    userTimeout: sk.userTimeout,
+    linger2: sk.linger2,
+    windowClamp: sk.windowClamp,
+    tos: sk.tos,
   });
 }
 
@@ -282,6 +290,7 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
     net.sysctl,
     backlog,
   );
+  e.tl.deferAccept = sk.deferAccept;
   net.tcp.addListener(e);
   sk.listen = e;
   sk.maxAckBacklog = backlog;
@@ -333,9 +342,27 @@ function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Proce
 
 // ---- send / receive ----------------------------------------------------------------------------
 
-/** Linux sk_stream_is_writeable(): free space at least half of what is queued. */
-function writeable(conn: TcpConn): boolean {
-  return conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2;
+/** Linux tcp_nagle flag for a push that must not wait for Nagle (TCP_NAGLE_PUSH). */
+const TCP_NAGLE_PUSH = 4;
+
+/** The socket's TCP_NOTSENT_LOWAT, else net.ipv4.tcp_notsent_lowat (Linux tcp_notsent_lowat). */
+function notsentLowat(sk: InetSock): number {
+  return sk.notsentLowat ?? sk.net.sysctl.tcp_notsent_lowat;
+}
+
+/** Linux tcp_stream_memory_free(): unsent bytes below the low-water mark (wake: shifted by one). */
+function notsentBelowLowat(sk: InetSock, conn: TcpConn, wake = 0): boolean {
+  const lowat = notsentLowat(sk);
+  if (lowat >= 0xffffffff) return true;
+  return conn.sk.notsentBytes() * 2 ** wake < lowat;
+}
+
+/** Linux sk_stream_is_writeable(): free space at least half of what is queued, and below notsent_lowat. */
+function writeable(sk: InetSock, conn: TcpConn): boolean {
+  const ok = conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2 && notsentBelowLowat(sk, conn, 1);
+  // tcp_poll sets SOCK_NOSPACE when it reports no room; ACKs then try to grow the buffer and wake.
+  conn.sk.noSpace = !ok;
+  return ok;
 }
 
 /** Linux tcp_sendmsg_locked(). */
@@ -363,19 +390,23 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     while (copied < len) {
       if (sk.err) return copied || sigpipe(sk.sockError());
       if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
-      const space = c.sndSpace();
-      if (space <= 0) {
-        c.sk.pushPending();
+      // sk_stream_memory_free(): send buffer and TCP_NOTSENT_LOWAT, checked per new skb.
+      const memoryFree = () => c.sndBytes < c.sndbuf && notsentBelowLowat(sk, c);
+      if (c.sk.tailRoom() <= 0 && !memoryFree()) {
+        c.sk.noSpace = true; // SOCK_NOSPACE
+        // wait_for_space: what was copied is pushed (PSH-marked) before sleeping.
+        if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
         return sk.writeWait;
       }
-      const n = c.append(copyFromIov(msg.iov, copied, Math.min(space, len - copied)));
+      const n = c.append(copyFromIov(msg.iov, copied, len - copied), copied === 0, memoryFree);
       if (n === 0) {
-        c.sk.pushPending();
+        if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
         return sk.writeWait; // out of skbs: wait for acknowledgements to free some
       }
       copied += n;
     }
-    c.sk.pushPending();
+    if (flags & MSG_EOR) c.sk.markEor();
+    if (copied) c.sk.push((flags & MSG_MORE) !== 0);
     return copied;
   };
   return blockOn(
@@ -481,7 +512,7 @@ export function tcpPollSk(sk: InetSock): number {
   if (st !== TCPS_SYN_SENT && st !== TCP_SYN_RECV) {
     if (conn && conn.rcvBytes > 0) mask |= POLLIN | POLLRDNORM;
     if (!(sk.shutdown & SEND_SHUTDOWN)) {
-      if (!conn || writeable(conn)) mask |= POLLOUT | POLLWRNORM;
+      if (!conn || writeable(sk, conn)) mask |= POLLOUT | POLLWRNORM;
     } else {
       mask |= POLLOUT | POLLWRNORM;
     }
@@ -509,6 +540,9 @@ function tcpIoctl(sock: Socket, cmd: number): number {
 }
 
 function tcpShutdown(sock: Socket, how: number): number {
+  const sk = sock.sk as InetSock;
+  // SHUT_RD (0) / SHUT_RDWR (2): data arriving after close() will be refused (RCV_SHUTDOWN).
+  if ((how === 0 || how === 2) && sk?.tcp) sk.tcp.sk.shutdownRead();
   return inetShutdown(
     sock,
     how,
@@ -569,16 +603,22 @@ function tcpRelease(sock: Socket): SysResult {
 
 function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: OptVal): number {
   const sk = sock.sk as InetSock;
-  if (level !== SOL_TCP) return -ENOPROTOOPT;
   const val =
     typeof optval === "boolean" ? (optval ? 1 : 0) : typeof optval === "number" ? optval : Number.NaN;
+  if (level === SOL_IP) {
+    if (Number.isNaN(val)) return -EINVAL;
+    const r = ipSetsockopt(sk, optname, val);
+    if (sk.tcp) sk.tcp.sk.cfg.tos = sk.tos;
+    return r ?? -ENOPROTOOPT;
+  }
+  if (level !== SOL_TCP) return -ENOPROTOOPT;
   if (Number.isNaN(val)) return -EINVAL;
   switch (optname) {
     case TCP_NODELAY:
       sk.nodelay = val !== 0;
       if (sk.tcp) {
         sk.tcp.sk.cfg.nodelay = sk.nodelay;
-        if (sk.nodelay) sk.tcp.sk.pushPending();
+        sk.tcp.sk.setNagle(sk.nodelay, sk.cork);
       }
       return 0;
     case TCP_MAXSEG:
@@ -589,6 +629,7 @@ function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: Opt
       return 0;
     case TCP_CORK:
       sk.cork = val !== 0;
+      if (sk.tcp) sk.tcp.sk.setNagle(sk.nodelay, sk.cork);
       return 0;
     case TCP_KEEPIDLE:
     case TCP_KEEPINTVL:
@@ -602,10 +643,75 @@ function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: Opt
     case TCP_USER_TIMEOUT:
       if (val < 0) return -EINVAL;
       sk.userTimeout = val;
+      if (sk.tcp) sk.tcp.sk.cfg.userTimeout = val;
+      return 0;
+    case TCP_NOTSENT_LOWAT:
+      sk.notsentLowat = val >>> 0 || undefined;
+      sk.wakeAll(POLLOUT | POLLWRNORM);
+      return 0;
+    case TCP_LINGER2:
+      // Linux: negative -> -1 (no FIN_WAIT2), else seconds, capped at TCP_FIN_TIMEOUT_MAX (120 s).
+      sk.linger2 = val < 0 ? -1 : Math.min(val, TCP_FIN_TIMEOUT_MAX);
+      if (sk.tcp) sk.tcp.sk.cfg.linger2 = sk.linger2;
+      return 0;
+    case TCP_DEFER_ACCEPT:
+      sk.deferAccept = val <= 0 ? 0 : secsToRetrans(val, 1, 120);
+      if (sk.listen) sk.listen.tl.deferAccept = sk.deferAccept;
+      return 0;
+    case TCP_WINDOW_CLAMP:
+      if (!val) {
+        if (sk.state !== TCPS_CLOSE) return -EINVAL;
+        sk.windowClamp = 0;
+      } else sk.windowClamp = Math.max(val, SOCK_MIN_RCVBUF_HALF);
+      if (sk.tcp) sk.tcp.sk.cfg.windowClamp = sk.windowClamp;
+      return 0;
+    case TCP_QUICKACK:
+      if (sk.tcp) sk.tcp.sk.setQuickack(val !== 0);
       return 0;
     default:
       return -ENOPROTOOPT;
   }
+}
+
+// SOL_TCP option numbers the kernel constants do not name (include/uapi/linux/tcp.h).
+const TCP_LINGER2 = 8;
+const TCP_DEFER_ACCEPT = 9;
+const TCP_WINDOW_CLAMP = 10;
+const TCP_QUICKACK = 12;
+const TCP_NOTSENT_LOWAT = 25;
+/** Linux TCP_FIN_TIMEOUT_MAX / HZ. */
+const TCP_FIN_TIMEOUT_MAX = 120;
+/** Linux SOCK_MIN_RCVBUF / 2: the smallest TCP_WINDOW_CLAMP. */
+const SOCK_MIN_RCVBUF_HALF = 1152;
+
+/** Linux secs_to_retrans(): seconds to the number of SYN-ACK retransmissions that cover them. */
+function secsToRetrans(seconds: number, timeout: number, rtoMax: number): number {
+  let res = 0;
+  if (seconds > 0) {
+    let period = timeout;
+    res = 1;
+    while (seconds > period && res < 255) {
+      res++;
+      timeout <<= 1;
+      if (timeout > rtoMax) timeout = rtoMax;
+      period += timeout;
+    }
+  }
+  return res;
+}
+
+/** Linux retrans_to_secs(). */
+function retransToSecs(retrans: number, timeout: number, rtoMax: number): number {
+  let period = 0;
+  if (retrans > 0) {
+    period = timeout;
+    while (--retrans) {
+      timeout <<= 1;
+      if (timeout > rtoMax) timeout = rtoMax;
+      period += timeout;
+    }
+  }
+  return period;
 }
 
 const MAX_TCP_KEEP = 32767;
@@ -624,6 +730,12 @@ function setKeep(
 
 function tcpGetsockopt(sock: Socket, level: number, optname: number, out: OptOut): number {
   const sk = sock.sk as InetSock;
+  if (level === SOL_IP) {
+    const v = ipGetsockopt(sk, optname);
+    if (v === null) return -ENOPROTOOPT;
+    out.value = v;
+    return 0;
+  }
   if (level !== SOL_TCP) return -ENOPROTOOPT;
   const sysctl = sk.net.sysctl;
   switch (optname) {
@@ -648,6 +760,18 @@ function tcpGetsockopt(sock: Socket, level: number, optname: number, out: OptOut
       return 0;
     case TCP_USER_TIMEOUT:
       out.value = sk.userTimeout;
+      return 0;
+    case TCP_NOTSENT_LOWAT:
+      out.value = sk.notsentLowat ?? 0;
+      return 0;
+    case TCP_LINGER2:
+      out.value = sk.linger2 >= 0 ? sk.linger2 || sysctl.tcp_fin_timeout : -1;
+      return 0;
+    case TCP_DEFER_ACCEPT:
+      out.value = retransToSecs(sk.deferAccept, 1, 120);
+      return 0;
+    case TCP_WINDOW_CLAMP:
+      out.value = sk.tcp ? sk.tcp.sk.windowClamp : sk.windowClamp;
       return 0;
     default:
       return -ENOPROTOOPT;

@@ -43,8 +43,35 @@ export class TcpConn {
   destroyed = false;
   /** The core's established-table handle while hashed (0 when not). */
   flowHandle = 0;
-  rcvbuf: number;
-  sndbuf: number;
+  private ownRcvbuf: number;
+  private ownSndbuf: number;
+  /** Where the buffer sizes live once a socket owns the connection (SO_SNDBUF / SO_RCVBUF apply at once). */
+  private bufs: { sndbuf: number; rcvbuf: number; userlocks: number } | null = null;
+
+  get rcvbuf(): number {
+    return this.bufs ? this.bufs.rcvbuf : this.ownRcvbuf;
+  }
+  set rcvbuf(v: number) {
+    if (this.bufs) this.bufs.rcvbuf = v;
+    else this.ownRcvbuf = v;
+  }
+  get sndbuf(): number {
+    return this.bufs ? this.bufs.sndbuf : this.ownSndbuf;
+  }
+  set sndbuf(v: number) {
+    if (this.bufs) this.bufs.sndbuf = v;
+    else this.ownSndbuf = v;
+  }
+
+  /** Take the buffer sizes from the owning socket from now on (the TCP machine's too). */
+  bindBuffers(owner: { sndbuf: number; rcvbuf: number; userlocks: number }, rcvbufLock: number): void {
+    this.bufs = owner;
+    Object.defineProperty(this.sk.cfg, "rcvbuf", { get: () => owner.rcvbuf, configurable: true });
+    Object.defineProperty(this.sk.cfg, "rcvbufLocked", {
+      get: () => (owner.userlocks & rcvbufLock) !== 0,
+      configurable: true,
+    });
+  }
 
   constructor(
     readonly host: ConnHost,
@@ -55,8 +82,8 @@ export class TcpConn {
     cfg: TcpConfig,
     sndbuf: number,
   ) {
-    this.rcvbuf = cfg.rcvbuf;
-    this.sndbuf = sndbuf;
+    this.ownRcvbuf = cfg.rcvbuf;
+    this.ownSndbuf = sndbuf;
     this.sk = new TcpSock(
       {
         now: () => host.now(),
@@ -72,6 +99,12 @@ export class TcpConn {
         destroy: () => this.destroy(),
         established: () => this.onEstablished?.(),
         count: (name) => host.count?.(name),
+        expandSndbuf: (bytes) => {
+          // SOCK_SNDBUF_LOCK (1): the user set SO_SNDBUF.
+          if (this.bufs && this.bufs.userlocks & 1) return;
+          const max = cfg.sysctl.tcp_wmem[2];
+          if (this.sndbuf < bytes) this.sndbuf = Math.min(bytes, max);
+        },
       },
       cfg,
     );
@@ -144,40 +177,45 @@ export class TcpConn {
 
   // ---- send side ------------------------------------------------------------------------------
 
-  /** Set when the user fixed SO_SNDBUF (Linux SOCK_SNDBUF_LOCK): no automatic growth then. */
-  sndbufLocked = false;
-  /** Upper bound of automatic growth (net.ipv4.tcp_wmem[2]). */
-  sndbufMax = 4194304;
-
-  /**
-   * The send buffer in effect (Linux tcp_sndbuf_expand): unless locked by SO_SNDBUF, it grows to
-   * hold two congestion windows' worth of segments (at least TCP_INIT_CWND), up to tcp_wmem[2].
-   * Linux counts skb truesize; we count payload bytes, so the same rule is written per MSS.
-   */
-  effectiveSndbuf(): number {
-    if (this.sndbufLocked) return this.sndbuf;
-    const want = 2 * Math.max(10, this.sk.cwnd) * this.sk.mssCache;
-    return Math.max(this.sndbuf, Math.min(want, this.sndbufMax));
-  }
-
   /** Bytes the user may still queue (Linux sk_stream_wspace: sndbuf - wmem_queued). */
   sndSpace(): number {
-    return Math.max(0, this.effectiveSndbuf() - this.sndBytes);
+    return Math.max(0, this.sndbuf - this.sndBytes);
   }
 
   /**
-   * Append user bytes to the write queue (tcp_sendmsg_locked): fill the tail skb up to one MSS,
-   * then new skbs with MAX_TCP_HEADER of headroom. Returns the bytes queued (may be fewer than asked
-   * when the send buffer or the skb pools run out).
+   * Append user bytes to the write queue (tcp_sendmsg_locked). The bytes go into buffers of up to one
+   * MSS with MAX_TCP_HEADER of headroom; the TCP machine groups them into skbs of up to size_goal.
+   * As in Linux, the send buffer is checked only when a new skb would be started (sk_stream_memory_free):
+   * an skb already started is filled to size_goal even past sndbuf. `memoryFree` is that check
+   * (default: sndbuf not yet full). Returns the bytes queued (fewer than asked when memory ran out).
    */
-  append(src: Uint8Array): number {
+  append(
+    src: Uint8Array,
+    first = true,
+    memoryFree: () => boolean = () => this.sndBytes < this.sndbuf,
+  ): number {
+    let off = 0;
+    while (off < src.length) {
+      let allowed = this.sk.tailRoom();
+      if (allowed <= 0) {
+        if (!memoryFree()) break;
+        allowed = this.sk.sizeGoalNow();
+      }
+      const n = this.copyIn(src.subarray(off, off + Math.min(allowed, src.length - off)));
+      if (n === 0) break;
+      off += n;
+      this.sk.queueData(n, first && off === n, off < src.length);
+    }
+    return off;
+  }
+
+  /** Copy bytes into the send buffers: fill the tail buffer up to one MSS, then new ones. */
+  private copyIn(src: Uint8Array): number {
     const x = this.x;
     const core = this.host.core;
     const mss = this.sk.mssCache;
     let off = 0;
-    const sndbuf = this.effectiveSndbuf();
-    while (off < src.length && this.sndBytes < sndbuf) {
-      const room = Math.min(src.length - off, sndbuf - this.sndBytes);
+    while (off < src.length) {
       let tail = this.sndQ.length ? this.sndQ[this.sndQ.length - 1] : 0;
       let fits = tail ? Math.min(mss - x.skbLen(tail), x.skbTailroom(tail)) : 0;
       // never append into an skb that a transmission still shares
@@ -189,13 +227,12 @@ export class TcpConn {
         this.sndQ.push(tail);
         fits = mss;
       }
-      const n = Math.min(fits, room);
+      const n = Math.min(fits, src.length - off);
       const at = x.skbPut(tail, n);
       core.u8.set(src.subarray(off, off + n), at);
       off += n;
       this.sndBytes += n;
     }
-    this.sk.writeSeq = (this.sk.writeSeq + off) >>> 0;
     return off;
   }
 

@@ -224,6 +224,7 @@ export class TcpProto {
       options: t.options,
       len: x.skbLen(skb),
       payload: skb,
+      ecn: f.ipTos & 3,
     };
     this.net.trace?.("lookup", { frame: f });
     const conn = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
@@ -276,9 +277,11 @@ export class TcpProto {
   icmpError(saddr: number, sport: number, daddr: number, dport: number, code: number): void {
     const conn = this.lookupEstablished(saddr, sport, daddr, dport);
     if (!conn) return;
-    // Linux: hard errors (port/protocol unreachable) abort a connection still in SYN_SENT; others
-    // become soft errors reported if the connection later times out.
-    if (conn.sk.state === 2 /* SYN_SENT */ && (code === 2 || code === 3)) conn.sk.fail("ECONNREFUSED");
+    // Linux tcp_v4_err / icmp_err_convert: port and protocol unreachable are hard errors
+    // (ECONNREFUSED) that abort a connection still in SYN_SENT; the others (EHOSTUNREACH ...) and
+    // everything in later states become soft errors reported if the connection later times out.
+    const hard = code === 2 || code === 3;
+    conn.sk.icmpError("ECONNREFUSED", hard);
   }
 
   // ---- transmit --------------------------------------------------------------------------------
@@ -310,7 +313,7 @@ export class TcpProto {
     }
     net.snmp.inc("Tcp", "OutSegs");
     if (seg.flags & TCPF_RST) net.snmp.inc("Tcp", "OutRsts");
-    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP);
+    net.ipOutput(skb, laddr, raddr, IPPROTO_TCP, true, seg.tos ?? 0);
   }
 
   // ---- listeners ---------------------------------------------------------------------------------
@@ -335,6 +338,12 @@ export class TcpProto {
       advMss: (daddr) => this.advMssFor(daddr),
       get userMss() {
         return getEntry().childConfig(0).cfg.userMss;
+      },
+      get rcvbufLocked() {
+        return getEntry().childConfig(0).cfg.rcvbufLocked === true;
+      },
+      get windowClamp() {
+        return getEntry().childConfig(0).cfg.windowClamp ?? 0;
       },
     };
   }

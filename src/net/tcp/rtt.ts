@@ -1,29 +1,96 @@
-// RTT estimation and the retransmission timeout, RFC 6298 with Linux's bounds (TCP_RTO_MIN 200 ms,
-// TCP_RTO_MAX 120 s, initial 1 s). Linux's tcp_rtt_estimator keeps srtt<<3 and mdev<<2 in µs and
-// tracks mdev_max per window; we keep RFC 6298's SRTT/RTTVAR in ns and the same clamps, so RTOs agree
-// with Linux to within its jiffy rounding on steady paths.
+// RTT estimation and the retransmission timeout as Linux computes them (net/ipv4/tcp_input.c
+// tcp_rtt_estimator(), tcp_set_rto(); RFC 6298 with Linux's refinements): srtt kept << 3 and mdev << 2
+// in microseconds, mdev_max tracked per window of data (rtt_seq) so rttvar only decays once per RTT,
+// the variance term floored at TCP_RTO_MIN, the RTO rounded up to jiffies and clamped to TCP_RTO_MAX.
+// Also the windowed minimum RTT (tcp_update_rtt_min; Linux uses a 3-sample windowed min filter over
+// tcp_min_rtt_wlen seconds - we keep the plain minimum within that window).
+
+import { after } from "./seq.js";
 import { TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT } from "./sysctl.js";
 
+const US = 1000; // ns per us
+const JIFFY = 1_000_000; // ns per jiffy (HZ = 1000)
+
+/** Linux usecs_to_jiffies() at HZ=1000, in ns. */
+export function usToJiffiesNs(us: number): number {
+  return Math.ceil(us / 1000) * JIFFY;
+}
+
 export class RttEstimator {
-  srtt = 0; // ns, 0 until the first sample
-  rttvar = 0;
+  /** Smoothed RTT << 3, us (Linux tp->srtt_us); 0 until the first sample. */
+  srttUs = 0;
+  /** Mean deviation << 2, us (tp->mdev_us). */
+  mdevUs = 0;
+  mdevMaxUs = 0;
+  rttvarUs = 0;
+  rttSeq = 0;
+  /** icsk_rto in ns (a whole number of jiffies). */
   rto = TCP_TIMEOUT_INIT;
-  minRtt = Number.POSITIVE_INFINITY;
+  /** Windowed minimum RTT, us (0xffffffff until a sample). */
+  minRttUs = 0xffffffff;
+  private minRttStamp = 0;
   samples = 0;
 
-  /** One RTT measurement (Karn's rule is the caller's: never sample a retransmitted segment). */
-  sample(rtt: number): void {
-    if (rtt <= 0) rtt = 1;
-    this.samples++;
-    if (rtt < this.minRtt) this.minRtt = rtt;
-    if (this.srtt === 0) {
-      this.srtt = rtt;
-      this.rttvar = rtt / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
-      this.srtt = 0.875 * this.srtt + 0.125 * rtt;
+  /** srtt in ns (for ss -i, the delayed-ACK bound, pacing). */
+  get srtt(): number {
+    return (this.srttUs / 8) * US;
+  }
+  get rttvar(): number {
+    return (this.rttvarUs / 4) * US;
+  }
+  /** Minimum RTT in ns (Infinity before the first sample). */
+  get minRtt(): number {
+    return this.minRttUs === 0xffffffff ? Number.POSITIVE_INFINITY : this.minRttUs * US;
+  }
+
+  /** tcp_update_rtt_min(): nowNs for the window, rttUs the sample, windowNs tcp_min_rtt_wlen. */
+  updateMin(rttUs: number, nowNs: number, windowNs: number): void {
+    const r = Math.max(1, Math.floor(rttUs));
+    if (r <= this.minRttUs || nowNs - this.minRttStamp > windowNs) {
+      this.minRttUs = r;
+      this.minRttStamp = nowNs;
     }
-    // Linux: rto = srtt + max(4*rttvar, TCP_RTO_MIN) — the floor applies to the variance term.
-    this.rto = Math.min(TCP_RTO_MAX, Math.round(this.srtt + Math.max(4 * this.rttvar, TCP_RTO_MIN)));
+  }
+
+  /** tcp_rtt_estimator() + tcp_set_rto(): one sample of mrttUs; sndUna/sndNxt for the per-window decay. */
+  sample(mrttUs: number, sndUna: number, sndNxt: number): void {
+    let m = Math.max(0, Math.floor(mrttUs));
+    this.samples++;
+    let srtt = this.srttUs;
+    if (srtt !== 0) {
+      m -= srtt >> 3; // error in the estimate
+      srtt += m; // srtt = 7/8 srtt + 1/8 new
+      if (m < 0) {
+        m = -m;
+        m -= this.mdevUs >> 2;
+        // Eifel-like: a shrinking RTT updates mdev with a finer gain.
+        if (m > 0) m >>= 3;
+      } else {
+        m -= this.mdevUs >> 2;
+      }
+      this.mdevUs += m; // mdev = 3/4 mdev + 1/4 new
+      if (this.mdevUs > this.mdevMaxUs) {
+        this.mdevMaxUs = this.mdevUs;
+        if (this.mdevMaxUs > this.rttvarUs) this.rttvarUs = this.mdevMaxUs;
+      }
+      if (after(sndUna, this.rttSeq)) {
+        if (this.mdevMaxUs < this.rttvarUs) this.rttvarUs -= (this.rttvarUs - this.mdevMaxUs) >> 2;
+        this.rttSeq = sndNxt;
+        this.mdevMaxUs = TCP_RTO_MIN / US;
+      }
+    } else {
+      srtt = m << 3;
+      this.mdevUs = m << 1; // rto = 3 * rtt
+      this.rttvarUs = Math.max(this.mdevUs, TCP_RTO_MIN / US);
+      this.mdevMaxUs = this.rttvarUs;
+      this.rttSeq = sndNxt;
+    }
+    this.srttUs = Math.max(1, srtt);
+    this.setRto();
+  }
+
+  /** tcp_set_rto(): srtt + rttvar, in whole jiffies, at most TCP_RTO_MAX. */
+  setRto(): void {
+    this.rto = Math.min(TCP_RTO_MAX, usToJiffiesNs((this.srttUs >> 3) + this.rttvarUs));
   }
 }

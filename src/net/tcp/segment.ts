@@ -34,6 +34,8 @@ export interface TcpSegment {
   /** Payload bytes. */
   len: number;
   payload: unknown;
+  /** The IPv4 header's ECN bits (RFC 3168: 0 not-ECT, 1 ECT(1), 2 ECT(0), 3 CE). */
+  ecn?: number;
 }
 
 /** An outbound segment. Data comes from the socket's send buffer: bytes [dataOff, dataOff+dataLen)
@@ -46,6 +48,8 @@ export interface TcpOutSeg {
   options: TcpOptions;
   dataOff: number;
   dataLen: number;
+  /** The IPv4 TOS byte to send with: IP_TOS, and the ECN codepoint (ECT(0) on new data of an ECN connection). */
+  tos?: number;
 }
 
 /** Sequence space a segment occupies: payload plus one for SYN and one for FIN (Linux end_seq). */

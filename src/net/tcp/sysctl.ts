@@ -23,6 +23,37 @@ export interface TcpSysctl {
   tcp_max_syn_backlog: number;
   tcp_abort_on_overflow: number;
   tcp_min_rtt_wlen: number;
+  tcp_early_retrans: number; // 3: TLP (RFC 8985 probe timeout) on
+  tcp_recovery: number; // 1: RACK loss detection
+  tcp_frto: number; // 2: F-RTO (RFC 5682), SACK-enhanced
+  tcp_dsack: number;
+  tcp_reordering: number;
+  tcp_max_reordering: number;
+  tcp_congestion_control: string;
+  tcp_pacing_ss_ratio: number;
+  tcp_pacing_ca_ratio: number;
+  tcp_min_tso_segs: number;
+  tcp_tso_rtt_log: number;
+  tcp_notsent_lowat: number;
+  tcp_invalid_ratelimit: number; // ms
+  tcp_challenge_ack_limit: number;
+  tcp_rfc1337: number;
+  tcp_orphan_retries: number;
+  tcp_comp_sack_nr: number;
+  tcp_comp_sack_delay_ns: number;
+  tcp_adv_win_scale: number;
+  tcp_app_win: number;
+  tcp_workaround_signed_windows: number;
+  tcp_moderate_rcvbuf: number;
+  tcp_tso_win_divisor: number;
+  tcp_mtu_probing: number;
+  tcp_base_mss: number;
+  tcp_ecn: number;
+  tcp_fack: number;
+  tcp_autocorking: number;
+  tcp_thin_linear_timeouts: number;
+  tcp_syn_linear_timeouts: number;
+  tcp_shrink_window: number;
   somaxconn: number;
   ip_local_port_range: [number, number];
 }
@@ -47,6 +78,37 @@ export function defaultTcpSysctl(): TcpSysctl {
     tcp_max_syn_backlog: 4096,
     tcp_abort_on_overflow: 0,
     tcp_min_rtt_wlen: 300,
+    tcp_early_retrans: 3,
+    tcp_recovery: 1,
+    tcp_frto: 2,
+    tcp_dsack: 1,
+    tcp_reordering: 3,
+    tcp_max_reordering: 300,
+    tcp_congestion_control: "cubic",
+    tcp_pacing_ss_ratio: 200,
+    tcp_pacing_ca_ratio: 120,
+    tcp_min_tso_segs: 2,
+    tcp_tso_rtt_log: 9,
+    tcp_notsent_lowat: 0xffffffff,
+    tcp_invalid_ratelimit: 500,
+    tcp_challenge_ack_limit: 0x7fffffff,
+    tcp_rfc1337: 0,
+    tcp_orphan_retries: 0,
+    tcp_comp_sack_nr: 44,
+    tcp_comp_sack_delay_ns: 1_000_000,
+    tcp_adv_win_scale: 1,
+    tcp_app_win: 31,
+    tcp_workaround_signed_windows: 0,
+    tcp_moderate_rcvbuf: 1,
+    tcp_tso_win_divisor: 3,
+    tcp_mtu_probing: 0,
+    tcp_base_mss: 1024,
+    tcp_ecn: 2,
+    tcp_fack: 0,
+    tcp_autocorking: 1,
+    tcp_thin_linear_timeouts: 0,
+    tcp_syn_linear_timeouts: 0,
+    tcp_shrink_window: 0,
     somaxconn: 4096,
     ip_local_port_range: [32768, 60999],
   };
@@ -63,6 +125,13 @@ export const TCP_ATO_MIN = 40 * MS;
 export const TCP_RESOURCE_PROBE_INTERVAL = 500 * MS;
 export const TCP_INIT_CWND = 10;
 export const TCP_MAX_QUICKACKS = 16;
+export const TCP_TIMEOUT_MIN = 2 * MS; // 2 jiffies
+export const TCP_MIN_MSS = 88;
+export const TCP_MIN_SND_MSS = 48;
+export const TCP_NUM_SACKS = 4;
+export const TCP_PAWS_WINDOW = 1;
+export const TCP_FASTRETRANS_THRESH = 3;
+export const TCP_RACK_RECOVERY_THRESH = 16;
 export const TCP_MSS_DEFAULT = 536; // RFC 1122 default when the peer sends no MSS option
 export const TCP_MAX_WSCALE = 14;
 export const TCPOLEN_TSTAMP_ALIGNED = 12;

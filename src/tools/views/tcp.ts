@@ -104,13 +104,13 @@ export function connTcpInfo(world: World, net: NetStack, conn: TcpConn): TcpInfo
   t.options = opts;
   t.sndWscale = sk.sndWscale;
   t.rcvWscale = sk.rcvWscale;
-  // icsk_rto already carries the backoff in Linux; the engine applies it when arming.
-  t.rto = Math.min(sk.rtt.rto * 2 ** sk.backoff, TCP_RTO_MAX) / 1000;
+  // icsk_rto already carries the backoff (the TCP machine doubles rtt.rto on each expiry, as Linux).
+  t.rto = Math.min(sk.rtt.rto, TCP_RTO_MAX) / 1000;
   // Linux leaves icsk_ack.ato at 0 until the first data segment arrives (tcp_event_data_recv).
   t.ato = sk.dataSegsIn > 0 ? sk.ackTimeout / 1000 : 0;
   t.backoff = sk.backoff;
   t.rtt = Math.round(sk.rtt.srtt / 1000);
-  t.rttvar = Math.round(sk.rtt.rttvar / 1000);
+  t.rttvar = Math.round(sk.rtt.mdevUs / 4); // Linux tcp_get_info: tcpi_rttvar = mdev_us >> 2
   t.sndMss = sk.mssCache;
   t.rcvMss = sk.rcvMss;
   // Linux's tp->advmss leaves room for the timestamp option when it was negotiated.

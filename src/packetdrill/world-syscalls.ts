@@ -1,0 +1,314 @@
+// packetdrill syscall lines onto a wirestack process's raw syscalls (sys.raw.*: >= 0 or -errno,
+// synchronous unless the call sleeps). This module turns the runner's Values into the kernel's
+// argument shapes (buffers of zeros for `...`, the settings' addresses for `...` sockaddrs, option
+// values from `[1]` / `{l_onoff=1, l_linger=0}`) and the results back into SyscallOutcomes with the
+// values the call wrote into its output arguments.
+//
+// poll() is served here over the kernel's file readiness interface (FileOperations.poll and the
+// file's wait queue): the kernel has no poll syscall yet. epoll is not (scripts using it are
+// reported UNSUPPORTED by the engine).
+import { AF_INET, FIONREAD, SIOCINQ, SIOCOUTQ, SOL_IP, SOL_SOCKET, SOL_TCP } from "../kernel/constants.js";
+import type { Process } from "../kernel/process.js";
+import type { MsgHdr, SockAddr } from "../kernel/socket.js";
+import type { OptOut, OptVal } from "../kernel/sockopt.js";
+import type { RawSys } from "../kernel/syscalls.js";
+import { WaitEntry } from "../kernel/waitqueue.js";
+import type { EngineSettings, StructField, SyscallCall, SyscallOutcome, Value } from "./engine.js";
+
+/** A call's result before it is known: a number now, or a promise of one; `out` reads the out-params. */
+export interface Pending {
+  ret: number | Promise<number>;
+  out?: (ret: number) => Record<number, Value> | undefined;
+  unsupported?: string;
+}
+
+class Unsupported extends Error {}
+
+const int = (value: number): Value => ({ kind: "int", value });
+
+function intArg(v: Value | undefined, what: string): number {
+  if (v && v.kind === "int") return v.value;
+  if (v && v.kind === "array" && v.items.length === 1 && v.items[0].kind === "int") return v.items[0].value;
+  throw new Unsupported(`${what} must be an integer`);
+}
+
+function field(v: Value, name: string, index = -1): Value | undefined {
+  if (v.kind !== "struct") return undefined;
+  const named = v.fields.find((f) => f.name === name);
+  if (named) return named.value;
+  // `{..., 40}`: unnamed members by position
+  const f = index >= 0 ? v.fields[index] : undefined;
+  return f && f.name === null ? f.value : undefined;
+}
+
+/** A user buffer of `len` bytes: `...` (zeros, as packetdrill's), or NULL (a bad pointer: EFAULT). */
+function buffer(v: Value | undefined, len: number): Uint8Array {
+  if (v && v.kind === "int" && v.value === 0) return null as unknown as Uint8Array; // NULL
+  if (v && v.kind === "str") return new TextEncoder().encode(v.value).slice(0, len);
+  return new Uint8Array(Math.max(0, len));
+}
+
+/** The iovec lengths of a msghdr's msg_iov (the buffers are zeros). */
+function iovOf(msg: Value): Uint8Array[] {
+  const iov = field(msg, "msg_iov");
+  if (!iov || iov.kind === "any") return [];
+  if (iov.kind !== "array") throw new Unsupported("msg_iov must be an array");
+  return iov.items.map((it) => {
+    const len = field(it, "iov_len", 1);
+    if (len?.kind !== "int") throw new Unsupported("iov_len must be an integer");
+    return buffer(field(it, "iov_base", 0), len.value);
+  });
+}
+
+/** An option value for setsockopt: an int (`[1]`, `1`), struct linger or struct timeval. */
+function optVal(v: Value): OptVal {
+  if (v.kind === "int") return v.value;
+  if (v.kind === "array" && v.items.length === 1 && v.items[0].kind === "int") return v.items[0].value;
+  if (v.kind === "struct") {
+    const get = (n: string) => {
+      const f = field(v, n);
+      if (f?.kind !== "int") throw new Unsupported(`option field ${n} must be an integer`);
+      return f.value;
+    };
+    if (field(v, "l_onoff")) return { l_onoff: get("l_onoff"), l_linger: get("l_linger") };
+    if (field(v, "tv_sec")) return { tv_sec: get("tv_sec"), tv_usec: get("tv_usec") };
+  }
+  throw new Unsupported("this option value");
+}
+
+/** The value getsockopt wrote, as the script writes it. */
+function optOutValue(v: OptVal | undefined): Value {
+  if (typeof v === "number") return { kind: "array", items: [int(v >>> 0 === v ? v : v | 0)] };
+  if (typeof v === "boolean") return { kind: "array", items: [int(v ? 1 : 0)] };
+  if (v && typeof v === "object") {
+    const fields: StructField[] = Object.entries(v).map(([name, x]) => ({
+      name,
+      args: null,
+      value: int(Number(x)),
+    }));
+    return { kind: "struct", fields };
+  }
+  return { kind: "any" };
+}
+
+function optLen(v: OptVal | undefined): number {
+  if (v && typeof v === "object") return "tv_sec" in v ? 16 : 8;
+  return 4;
+}
+
+/** Syscalls of one process for the runner. */
+export class ScriptSyscalls {
+  constructor(
+    private readonly proc: Process,
+    private readonly settings: () => EngineSettings,
+  ) {}
+
+  private get sys(): RawSys {
+    return this.proc.sys.raw;
+  }
+
+  private sockaddr(v: Value | undefined, which: "bind" | "connect"): SockAddr | null {
+    const s = this.settings();
+    if (!v || v.kind === "any")
+      return which === "bind"
+        ? { family: AF_INET, addr: s.localIp, port: s.bindPort }
+        : { family: AF_INET, addr: s.remoteIp, port: s.connectPort };
+    if (v.kind === "int" && v.value === 0) return null;
+    const port = field(v, "sin_port");
+    const addr = field(v, "sin_addr");
+    if (port?.kind === "int" && addr?.kind === "addr" && addr.family === 4)
+      return { family: AF_INET, addr: addr.value, port: port.value };
+    throw new Unsupported("this socket address");
+  }
+
+  /** Start a call; throws Unsupported for what this mapping does not model. */
+  start(c: SyscallCall): Pending {
+    try {
+      return this.dispatch(c);
+    } catch (e) {
+      if (e instanceof Unsupported) return { ret: 0, unsupported: e.message };
+      throw e;
+    }
+  }
+
+  private dispatch(c: SyscallCall): Pending {
+    const a = c.args;
+    const sys = this.sys;
+    const fd = () => intArg(a[0], "fd");
+    switch (c.name) {
+      case "socket": {
+        const domain = a[0]?.kind === "any" ? AF_INET : intArg(a[0], "domain");
+        const proto = a[2]?.kind === "any" || a[2] === undefined ? 0 : intArg(a[2], "protocol");
+        return { ret: sys.socket(domain, intArg(a[1], "type"), proto) };
+      }
+      case "bind": {
+        const addr = this.sockaddr(a[1], "bind");
+        return { ret: sys.bind(fd(), addr as SockAddr) };
+      }
+      case "listen":
+        return { ret: sys.listen(fd(), intArg(a[1], "backlog")) };
+      case "accept":
+      case "accept4": {
+        const out: { addr?: SockAddr | null } = {};
+        const flags = c.name === "accept4" ? intArg(a[3], "flags") : 0;
+        return { ret: sys.accept4(fd(), out, flags) };
+      }
+      case "connect":
+        return { ret: sys.connect(fd(), this.sockaddr(a[1], "connect") as SockAddr) };
+      case "write":
+        return { ret: sys.write(fd(), buffer(a[1], intArg(a[2], "count"))) };
+      case "read":
+        return { ret: sys.read(fd(), buffer(a[1], intArg(a[2], "count"))) };
+      case "send":
+        return { ret: sys.send(fd(), buffer(a[1], intArg(a[2], "len")), intArg(a[3], "flags")) };
+      case "recv":
+        return { ret: sys.recv(fd(), buffer(a[1], intArg(a[2], "len")), intArg(a[3], "flags")) };
+      case "sendto": {
+        const dest = a[4] && a[4].kind !== "any" ? this.sockaddr(a[4], "connect") : null;
+        return {
+          ret: sys.sendto(fd(), buffer(a[1], intArg(a[2], "len")), intArg(a[3], "flags"), dest),
+        };
+      }
+      case "recvfrom":
+        return {
+          ret: sys.recvfrom(fd(), buffer(a[1], intArg(a[2], "len")), intArg(a[3], "flags"), {}),
+        };
+      case "sendmsg":
+      case "recvmsg": {
+        const m = a[1];
+        if (m?.kind !== "struct") throw new Unsupported(`${c.name} needs a msghdr`);
+        const ctl = field(m, "msg_control");
+        if (ctl && ctl.kind !== "any" && !(ctl.kind === "array" && ctl.items.length === 0))
+          throw new Unsupported("control messages (cmsg)");
+        const msg: MsgHdr = { iov: iovOf(m), name: null, flags: 0 };
+        const flags = intArg(a[2], "flags");
+        if (c.name === "sendmsg") return { ret: sys.sendmsg(fd(), msg, flags) };
+        return {
+          ret: sys.recvmsg(fd(), msg, flags),
+          out: (r) =>
+            r < 0
+              ? undefined
+              : {
+                  1: {
+                    kind: "struct",
+                    fields: [{ name: "msg_flags", args: null, value: int(msg.flags ?? 0) }],
+                  },
+                },
+        };
+      }
+      case "close":
+        return { ret: sys.close(fd()) };
+      case "shutdown":
+        return { ret: sys.shutdown(fd(), intArg(a[1], "how")) };
+      case "fcntl":
+        return { ret: sys.fcntl(fd(), intArg(a[1], "cmd"), a[2] ? intArg(a[2], "arg") : 0) };
+      case "ioctl": {
+        const req = intArg(a[1], "request");
+        if (req !== SIOCINQ && req !== FIONREAD && req !== SIOCOUTQ)
+          throw new Unsupported(`ioctl request ${req}`);
+        const r = sys.ioctl(fd(), req, 0);
+        return {
+          ret: Math.min(r, 0),
+          out: () => (r < 0 ? undefined : { 2: { kind: "array", items: [int(r)] } }),
+        };
+      }
+      case "setsockopt": {
+        const level = intArg(a[1], "level");
+        if (level !== SOL_SOCKET && level !== SOL_TCP && level !== SOL_IP)
+          throw new Unsupported(`setsockopt level ${level}`);
+        return { ret: sys.setsockopt(fd(), level, intArg(a[2], "optname"), optVal(a[3])) };
+      }
+      case "getsockopt": {
+        const level = intArg(a[1], "level");
+        if (level !== SOL_SOCKET && level !== SOL_TCP && level !== SOL_IP)
+          throw new Unsupported(`getsockopt level ${level}`);
+        const out: OptOut = {};
+        const r = sys.getsockopt(fd(), level, intArg(a[2], "optname"), out);
+        return {
+          ret: r,
+          out: () =>
+            r < 0
+              ? undefined
+              : { 3: optOutValue(out.value), 4: { kind: "array", items: [int(optLen(out.value))] } },
+        };
+      }
+      case "poll":
+        return this.poll(a);
+      default:
+        throw new Unsupported(`the ${c.name}() system call`);
+    }
+  }
+
+  /**
+   * poll(fds, nfds, timeout_ms) over each file's readiness and wait queue (Linux do_sys_poll): report
+   * at once when something is ready, else sleep until a wake-up makes something ready or the timeout
+   * (on the kernel's clock) passes.
+   */
+  private poll(a: Value[]): Pending {
+    const list = a[0];
+    if (list?.kind !== "array") throw new Unsupported("poll() needs a pollfd array");
+    const timeoutMs = intArg(a[2], "timeout");
+    const fds = list.items.map((it) => ({
+      fd: intArg(field(it, "fd"), "pollfd.fd"),
+      events: intArg(field(it, "events"), "pollfd.events"),
+    }));
+    const kernel = this.proc.kernel;
+    const scan = (): number[] =>
+      fds.map(({ fd, events }) => {
+        const f = this.proc.files.lookup(fd);
+        if (!f) return 0x20; // POLLNVAL
+        // POLLERR and POLLHUP are always reported (Linux ignores them in the requested mask).
+        return f.ops.poll(f, events) & (events | 0x8 | 0x10);
+      });
+    const result = (revents: number[]) => ({
+      n: revents.filter((r) => r !== 0).length,
+      out: {
+        0: {
+          kind: "array",
+          items: fds.map(({ fd, events }, i) => ({
+            kind: "struct",
+            fields: [
+              { name: "fd", args: null, value: int(fd) },
+              { name: "events", args: null, value: int(events) },
+              { name: "revents", args: null, value: int(revents[i]) },
+            ],
+          })),
+        } as Value,
+      },
+    });
+    const now = scan();
+    let last = result(now);
+    if (last.n > 0 || timeoutMs === 0) return { ret: last.n, out: () => last.out };
+    const ret = new Promise<number>((resolve) => {
+      const entries: WaitEntry[] = [];
+      let timer: { cancel(): boolean } | null = null;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        for (const e of entries) e.detach();
+        timer?.cancel();
+        last = result(scan());
+        resolve(last.n);
+      };
+      for (const { fd } of fds) {
+        const f = this.proc.files.lookup(fd);
+        const wq = f ? f.ops.pollQueue(f) : null;
+        if (!wq) continue;
+        const e = new WaitEntry(-1, () => {
+          if (scan().some((r) => r !== 0)) queueMicrotask(finish);
+          return true;
+        });
+        wq.add(e);
+        entries.push(e);
+      }
+      if (timeoutMs > 0) timer = kernel.after(timeoutMs * 1e6, finish);
+    });
+    return { ret, out: () => last.out };
+  }
+}
+
+export function outcome(ret: number, out?: Record<number, Value>): SyscallOutcome {
+  if (ret < 0) return { ret: -1, errno: -ret, ...(out ? { out } : {}) };
+  return { ret, ...(out ? { out } : {}) };
+}
