@@ -234,6 +234,34 @@ export class ScriptSyscalls {
       }
       case "poll":
         return this.poll(a);
+      case "epoll_create":
+        return { ret: sys.epoll_create(intArg(a[0], "size")) };
+      case "epoll_create1":
+        return { ret: sys.epoll_create1(a[0] ? intArg(a[0], "flags") : 0) };
+      case "epoll_ctl": {
+        const ev = a[3];
+        let event: { events: number; data: number } | null = null;
+        if (ev?.kind === "struct") {
+          const data = field(ev, "fd") ?? field(ev, "u32") ?? field(ev, "u64") ?? field(ev, "ptr");
+          event = { events: intArg(field(ev, "events"), "events"), data: data ? intArg(data, "data") : 0 };
+        }
+        return { ret: sys.epoll_ctl(fd(), intArg(a[1], "op"), intArg(a[2], "fd"), event) };
+      }
+      case "epoll_wait": {
+        const events: { events: number; data: number }[] = [];
+        const r = sys.epoll_wait(fd(), events, intArg(a[2], "maxevents"), intArg(a[3], "timeout"));
+        const out = (n: number) => {
+          if (n < 0) return undefined;
+          // packetdrill shows one struct epoll_event: the first reported, or zeros when none was
+          const e = n > 0 ? events[0] : { events: 0, data: 0 };
+          const fields: StructField[] = [
+            { name: "events", args: null, value: int(e.events) },
+            { name: n > 0 ? "fd" : "ptr", args: null, value: int(e.data) },
+          ];
+          return { 1: { kind: "struct", fields } as Value };
+        };
+        return { ret: r, out };
+      }
       default:
         throw new Unsupported(`the ${c.name}() system call`);
     }
