@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["default", "./tests/reporters/summary.ts"],
+    // Plain text from every command a test runs (picocolors would colour output when CI is set).
+    env: { NO_COLOR: "1" },
   },
 });

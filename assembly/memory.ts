@@ -372,4 +372,229 @@ export const RING_MASK: u32 = 8;
 export const RING_DROPS: u32 = 12;
 export const RING_HDR_SIZE: u32 = 16;
 
-// ==== later regions (flow tables, epoll) are carved from the ARENA at run time ===================
+// ==== flow tables (assembly/flow/*.ts): carved from the ARENA at run time ==========================
+//
+// Ownership: Wasm owns every byte below. The host creates tables (it gets back a table pointer, an
+// opaque u32), writes FLOWKEY arrays for batched lookups and reads the EH_* header fields for
+// statistics; it never writes a table. A table pointer is checked (inside the arena, magic word)
+// by every export, so a stale or made-up pointer gets -FLOW_E_INVAL, never a trap.
+//
+// Keys are numeric: IPv4 addresses as u32 values (10.0.0.1 = 0x0a000001), ports as u16 values, in
+// the packet's direction: saddr/sport = the remote peer, daddr/dport = the local socket.
+//
+//   FLOWKEY (12 bytes, host-written arrays for ehashLookupBatch)
+//   0        4        8        10       12
+//   +--------+--------+--------+--------+
+//   | saddr  | daddr  | sport  | dport  |
+//   +--------+--------+--------+--------+
+//   Read as words, a key is already packed as the table compares it (little-endian):
+//   u64 @0 = addrpair = daddr << 32 | saddr, u32 @8 = ports = dport << 16 | sport (Linux INET_MATCH).
+export const FLOWKEY_SIZE: u32 = 12;
+export const FLOWKEY_SADDR: u32 = 0;
+export const FLOWKEY_DADDR: u32 = 4;
+export const FLOWKEY_SPORT: u32 = 8;
+export const FLOWKEY_DPORT: u32 = 10;
+
+// ---- flow allocator state: power-of-two size classes over arenaAlloc ------------------------------
+//   FLOWST (128 bytes, allocated once from the arena on first use)
+//   0        4                                   124      128
+//   +--------+--------+-------- ... ------+--------+
+//   | free[0]| free[1]|                   |free[31]|   free[c]: head of the free list of 2^c-byte
+//   +--------+--------+-------- ... ------+--------+   blocks (the next link is the block's first word)
+export const FLOWST_SIZE: u32 = 128;
+export const FLOWST_FREE: u32 = 0;
+export const FLOW_ALLOC_MIN_CLASS: u32 = 4; // 16 bytes
+
+// ---- established table (Linux inet_ehash): header --------------------------------------------------
+//   EH (192 bytes, 64-aligned; the first cache line holds everything a lookup reads)
+//   0      4      8      12     16     20     24     28     32     36     40     44     48     52
+//   +------+------+------+------+------+------+------+------+------+------+------+------+------+----
+//   |magic | seed | mask | segs |oldseg|oldmsk|rhidx |count |maxfl |maxbk |ovfree|ovused|ovtot |touch
+//   +------+------+------+------+------+------+------+------+------+------+------+------+------+----
+//   56     60     64     68     72     76     80     84           128                        192
+//   +------+------+------+------+------+------+------+-- ... ----+--------------------------+
+//   |grows |moved |grfail|nomem | full |ovbump|ovend |           | scratch: a block in move |
+//   +------+------+------+------+------+------+------+-- ... ----+--------------------------+
+//   segs/mask: the current bucket array (2^k buckets, as segments, below); oldseg/oldmsk: the array
+//   being drained while an incremental rehash runs (0 when none); rhidx: the next old bucket to move.
+//   Old bucket i < rhidx has moved to new buckets i and i + old size; a key lives in exactly one
+//   place at any time.
+//   count: flows; maxfl: the insert limit; maxbk: the bucket-array limit (growth stops there).
+//   ovfree/ovused/ovtot: overflow-block free list head, blocks in use, blocks owned; ovbump/ovend:
+//   the unused rest of the last overflow chunk (chunks come from flowAlloc, blocks are cut lazily).
+//   touch: sink of the batched lookup's prefetch loads (so no engine can drop them as dead).
+//   grows .. full: counters (u32): rehashes started, buckets moved, growth steps refused for memory
+//   (a doubling not started, or a rehash step postponed), inserts refused for memory, inserts
+//   refused at maxfl.
+//
+//   A bucket array is a table of segment pointers; each segment holds EH_SEG_BUCKETS buckets (64 KiB)
+//   or, for an array smaller than that, all of them. Segments of a new array are allocated one by
+//   one as the rehash reaches them, and an old segment is freed as soon as it has been drained, so a
+//   doubling never allocates (or zero-fills) more than a segment or two in one operation.
+//     segs -> +-------+-------+-----+
+//             | seg 0 | seg 1 | ... |   bucket i = segs[i >> EH_SEG_SHIFT] + (i & (EH_SEG_BUCKETS - 1)) * 64
+//             +---|---+---|---+-----+
+//                 v       v
+//          [EHB x 1024] [EHB x 1024] ...
+export const EH_SIZE: u32 = 192;
+export const EH_MAGIC: u32 = 0;
+export const EH_SEED: u32 = 4;
+export const EH_MASK: u32 = 8;
+export const EH_SEGS: u32 = 12;
+export const EH_OLD_SEGS: u32 = 16;
+export const EH_OLD_MASK: u32 = 20;
+export const EH_REHASH_IDX: u32 = 24;
+export const EH_COUNT: u32 = 28;
+export const EH_MAX_FLOWS: u32 = 32;
+export const EH_MAX_BUCKETS: u32 = 36;
+export const EH_OVF_FREE: u32 = 40;
+export const EH_OVF_USED: u32 = 44;
+export const EH_OVF_TOTAL: u32 = 48;
+export const EH_TOUCH: u32 = 52;
+export const EH_CNT_GROWS: u32 = 56;
+export const EH_CNT_MOVED: u32 = 60;
+export const EH_CNT_GROW_FAIL: u32 = 64;
+export const EH_CNT_NOMEM: u32 = 68;
+export const EH_CNT_FULL: u32 = 72;
+export const EH_OVF_BUMP: u32 = 76;
+export const EH_OVF_END: u32 = 80;
+export const EH_SCRATCH: u32 = 128;
+
+// ---- established table: bucket (one cache line) ----------------------------------------------------
+//   EHB (64 bytes, 64-aligned). A bucket array entry and an overflow block share this layout.
+//   0      4      8      12     16                   32                   48                   64
+//   +------+------+------+------+--------------------+--------------------+--------------------+
+//   |hash0 |hash1 |hash2 | next |      slot 0        |      slot 1        |      slot 2        |
+//   +------+------+------+------+--------------------+--------------------+--------------------+
+//   EHS slot (16 bytes)
+//   0               8      12     16
+//   +---------------+------+------+
+//   |   addrpair    |ports |handle|   handle 0 = empty slot; hashN is slot N's full 32-bit flow hash
+//   +---------------+------+------+
+//   next: the next overflow block of this chain (0 = end). Empty slots may sit anywhere in a chain.
+export const EHB_SIZE: u32 = 64;
+export const EHB_SLOTS: u32 = 3;
+export const EHB_HASH: u32 = 0; // u32 hash of slot i at EHB_HASH + 4 * i
+export const EHB_NEXT: u32 = 12;
+export const EHB_SLOT: u32 = 16; // slot i at EHB_SLOT + EHS_SIZE * i
+export const EHS_SIZE: u32 = 16;
+export const EHS_ADDRPAIR: u32 = 0;
+export const EHS_PORTS: u32 = 8;
+export const EHS_HANDLE: u32 = 12;
+export const EH_LOAD: u32 = 2; // grow when flows > EH_LOAD * buckets (3 slots per bucket)
+export const EH_BUCKETS_MIN: u32 = 8;
+export const EH_BUCKETS_LIMIT: u32 = 1 << 24; // 1 GiB of buckets
+export const EH_SEG_SHIFT: u32 = 10;
+export const EH_SEG_BUCKETS: u32 = 1 << EH_SEG_SHIFT;
+export const EH_REHASH_STEP: u32 = 4; // old buckets moved per insert/delete while rehashing
+export const EH_REHASH_EMPTY_VISITS: u32 = 10; // ... visiting at most this many empty ones per step
+export const EH_BATCH_CHUNK: u32 = 32; // batched lookup: keys hashed, then touched, then resolved, per chunk
+
+// ---- port tables: listeners (Linux inet_lhash2) and bound UDP sockets (udp_table hash2) -------------
+//   PT header (64 bytes)
+//   0      4      8      12     16     20     24     28                                      64
+//   +------+------+------+------+------+------+------+---------------------------------------+
+//   |magic | seed | mask |bucks |slots |socks |maxsk | ----                                  |
+//   +------+------+------+------+------+------+------+---------------------------------------+
+//   magic tells a listener table from a UDP table. bucks: 2^k u32 chain heads (slot pointers),
+//   hashed as Linux ipv4_portaddr_hash: jhash_1word(addr, seed) ^ port. slots: distinct (addr, port)
+//   keys; socks: sockets in all slots; maxsk: the insert limit.
+export const PT_SIZE: u32 = 64;
+export const PT_MAGIC: u32 = 0;
+export const PT_SEED: u32 = 4;
+export const PT_MASK: u32 = 8;
+export const PT_BUCKETS: u32 = 12;
+export const PT_SLOTS: u32 = 16;
+export const PT_SOCKS: u32 = 20;
+export const PT_MAX_SOCKS: u32 = 24;
+export const PT_BUCKETS_MIN: u32 = 16;
+export const PT_BUCKETS_LIMIT: u32 = 1 << 20;
+
+//   PTS slot: one local (addr, port) and the sockets bound to it (32 bytes)
+//   0      4      8      12     14     16     20     24     28     32
+//   +------+------+------+------+------+------+------+------+------+
+//   | next | hash | addr | port |flags | uid  |  n   | cap  |membrs|
+//   +------+------+------+------+------+------+------+------+------+
+//   flags: PTS_F_REUSEPORT when the slot is an SO_REUSEPORT group (every member set it, same uid).
+//   membrs: array of `cap` PTM records, `n` in use, in group order (Linux sock_reuseport socks[]).
+export const PTS_SIZE: u32 = 32;
+export const PTS_NEXT: u32 = 0;
+export const PTS_HASH: u32 = 4;
+export const PTS_ADDR: u32 = 8;
+export const PTS_PORT: u32 = 12; // u16
+export const PTS_FLAGS: u32 = 14; // u16
+export const PTS_UID: u32 = 16;
+export const PTS_N: u32 = 20;
+export const PTS_CAP: u32 = 24;
+export const PTS_MEMBERS: u32 = 28;
+export const PTS_F_REUSEPORT: u32 = 1;
+export const PT_GROUP_MAX: u32 = 0xffff; // Linux sock_reuseport counts sockets in a u16
+
+//   PTM member (12 bytes): a socket and, for a connected UDP socket, its peer (0 = any)
+//   0      4      8      10     12
+//   +------+------+------+------+
+//   |handle| raddr|rport | ---- |
+//   +------+------+------+------+
+export const PTM_SIZE: u32 = 12;
+export const PTM_HANDLE: u32 = 0;
+export const PTM_RADDR: u32 = 4;
+export const PTM_RPORT: u32 = 8; // u16
+
+// ==== epoll (assembly/epoll.ts): interest entries and ready lists, carved from the ARENA ============
+// One slab of 32-byte cells holds both kinds of epoll object: an eventpoll (whose first 8 bytes are
+// its ready list's sentinel, Linux ep->rdllist) and an epitem (whose first 8 bytes are its link on
+// that list, Linux epi->rdllink). The slab grows by chunks of EP_CHUNK_CELLS cells taken from the
+// arena; a table of chunk addresses (EP_MAX_CHUNKS words, also from the arena) maps a cell's id to
+// its address, which is how every export checks that a handle really is a live cell.
+//
+//   EPCELL as an epitem (32 bytes)
+//   0      4      8      12       16     20     24     28     32
+//   +------+------+------+--------+------+------+------+------+
+//   | next | prev |  ep  | events |  id  | kind |  fd  | ---- |
+//   +------+------+------+--------+------+------+------+------+
+//   next/prev: the ready-list link (Linux rdllink); both 0 while the item is not on the list.
+//   ep: the eventpoll cell it belongs to. events: the interest mask with its private bits (EPOLLET,
+//     EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP); EPOLLERR | EPOLLHUP are always in it (the host adds
+//     them, as Linux's epoll_ctl). A one-shot item that reported is disarmed: only its private bits
+//     remain, so the callback ignores it until EPOLL_CTL_MOD re-arms it.
+//   id: the cell's dense index (chunk * EP_CHUNK_CELLS + slot): the host's table of epitems by id.
+//   fd: the descriptor it was registered with (Linux ffd.fd), for fdinfo and tests.
+//
+//   EPCELL as an eventpoll (32 bytes)
+//   0      4      8      12       16     20     24     28     32
+//   +------+------+------+--------+------+------+------+------+
+//   | next | prev | ---- | ----   |  id  | kind |nitems|nready|
+//   +------+------+------+--------+------+------+------+------+
+//   next/prev: the ready list's sentinel (pointing at the cell itself when the list is empty).
+//   nitems: epitems registered on it (Linux's rbtree size). nready: epitems on its ready list.
+//
+//   A free cell has kind EPK_FREE and next = the next free cell (0 ends the free list).
+//
+// Ownership: Wasm writes every cell. The host reads ready-list links, ids and events between calls
+// (epoll_wait walks the ready list by reading memory) and writes nothing here: its verdicts for a
+// walked batch go through STAGING to epCommit.
+export const EPCELL_SIZE: u32 = 32;
+export const EPC_NEXT: u32 = 0;
+export const EPC_PREV: u32 = 4;
+export const EPC_EP: u32 = 8; // epitem: its eventpoll
+export const EPC_EVENTS: u32 = 12; // epitem: interest mask
+export const EPC_ID: u32 = 16;
+export const EPC_KIND: u32 = 20; // EPK_*
+export const EPC_FD: u32 = 24; // epitem: the registered descriptor
+export const EPC_NITEMS: u32 = 24; // eventpoll: epitems registered
+export const EPC_NREADY: u32 = 28; // eventpoll: epitems on the ready list
+// Kinds are magic words, so a stray address is not mistaken for a cell of the right kind.
+export const EPK_FREE: u32 = 0x4550_4646; // "EPFF"
+export const EPK_ITEM: u32 = 0x4550_4931; // "EPI1"
+export const EPK_EP: u32 = 0x4550_4550; // "EPEP"
+export const EP_CHUNK_SHIFT: u32 = 10;
+export const EP_CHUNK_CELLS: u32 = 1 << EP_CHUNK_SHIFT;
+export const EP_MAX_CHUNKS: u32 = 4096; // 4 Mi cells, 128 MiB of slab at most
+// epCommit verdicts, one byte per walked epitem (the host writes them to STAGING before the call).
+export const EPV_DROP: u32 = 0; // off the ready list (edge-triggered, or nothing to report)
+export const EPV_REQUEUE: u32 = 1; // level-triggered and reported: back at the tail
+export const EPV_DISARM: u32 = 2; // one-shot and reported: off the list, interest cleared
+// epPollCallback result bits.
+export const EPCB_MATCH: u32 = 1; // the event concerns the item: wake the eventpoll's waiters
+export const EPCB_LINKED: u32 = 2; // the item was linked onto the ready list by this call
+export const EPCB_EWAKE: u32 = 4; // counts as a wakeup for the wait queue's exclusive budget

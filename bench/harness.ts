@@ -16,6 +16,8 @@ export interface BenchCase {
   /** Bytes processed per operation (0 when bytes mean nothing for the case). */
   bytes: number;
   fn: () => unknown;
+  /** Minimum samples, for cases whose one call is long (whole transfers); tinybench's default otherwise. */
+  iterations?: number;
 }
 
 export interface BenchResult {
@@ -65,7 +67,12 @@ export async function runSuite(suite: Suite, opts: SuiteOptions): Promise<SuiteR
   const results: BenchResult[] = [];
   for (const c of cases) {
     bar?.update({ case: `${c.case} ${c.impl}` });
-    const bench = new Bench({ time, warmupTime, warmup: true });
+    const bench = new Bench({
+      time,
+      warmupTime,
+      warmup: true,
+      ...(c.iterations ? { iterations: c.iterations, warmupIterations: 1 } : {}),
+    });
     bench.add(`${c.case}/${c.impl}`, c.fn);
     await bench.run();
     const r = bench.tasks[0].result;

@@ -11,10 +11,37 @@ describe("wirestack --help", () => {
       encoding: "utf8",
       env: { ...process.env, COLUMNS: "200" },
     });
-    for (const cmd of ["demo", "pcap", "bench", "bench-report"])
+    for (const cmd of ["demo", "pcap", "ss", "lsof", "proc", "bench", "bench-report", "packetdrill"])
       expect(out).toMatch(new RegExp(`^\\s+${cmd}\\b.*\\S{3,}.*$`, "m"));
-    expect(out).toMatch(/^\s+demo \[options\]\s+decode captured Linux frames/m);
+    // one line each, even at the 80 columns commander assumes on a pipe
+    const commands = out.slice(out.indexOf("Commands:")).split("\n").slice(1).filter(Boolean);
+    for (const l of commands) expect(l).toMatch(/^ {2}\S.* {2,}\S/);
+    expect(out).toMatch(/^\s+demo \[options\]\s+the tour: a request from NIC to recv\(\)$/m);
+    expect(out).toMatch(/^\s+ss \[options\] \[flags\.\.\.\]\s+ss over the tour's world: ss -tanpie$/m);
+    expect(out).toMatch(/^\s+proc \[options\] <path>\s+\/proc files of the tour's world$/m);
     expect(out).toMatch(/^\s+pcap \[options\] <file>\s+print a capture tcpdump-style/m);
+  });
+});
+
+describe("wirestack ss, lsof, proc over the tour's world", () => {
+  const run = (...args: string[]) => execFileSync(process.execPath, [main, ...args], { encoding: "utf8" });
+
+  it("ss takes ss's flags; --host picks the client", () => {
+    const out = run("ss", "-tlnp");
+    expect(out.split("\n")[1]).toMatch(
+      /^LISTEN 1 +511 +0\.0\.0\.0:80 +0\.0\.0\.0:\* +users:\(\("nginx",pid=\d+,fd=3\)/,
+    );
+    expect(run("ss", "-tn", "--host", "client").split("\n").length).toBe(6); // header, 4 connections, ""
+  });
+
+  it("lsof and proc", () => {
+    expect(run("lsof").split("\n")[0]).toBe("COMMAND PID USER   FD   TYPE DEVICE SIZE/OFF NODE NAME");
+    expect(run("proc", "net/tcp").split("\n")[0]).toMatch(/^ {2}sl {2}local_address rem_address/);
+    expect(run("proc", "/proc/1/fd")).toMatch(/^total 0\nlr-x------ 1 root root 64 /);
+    expect(run("proc", "1/fdinfo/3")).toMatch(/^pos:\t0\nflags:\t02\n/);
+    expect(() => execFileSync(process.execPath, [main, "proc", "nope"], { stdio: "pipe" })).toThrow(
+      /not one of net\/tcp/,
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import { findSuite, suites } from "../../bench/suites/index.js";
 export function registerBench(program: Command): void {
   program
     .command("bench")
-    .description("run a benchmark suite (Wasm vs TypeScript twin in the same run) and print or save JSON")
+    .description("run a benchmark suite (Wasm vs its twin)")
     .argument("<suite>", `one of: ${suites.map((s) => s.name).join(", ")}, or all`)
     .option("--quick", "short runs (for CI and smoke checks)", false)
     .option("--json <file>", "write the JSON results to a file, or - for stdout")
@@ -35,7 +35,7 @@ export function registerBench(program: Command): void {
 
   program
     .command("bench-report")
-    .description("render saved benchmark JSON files as one HTML report with charts")
+    .description("render saved bench JSON as HTML charts")
     .argument("<json...>", "result files written by `wirestack bench --json`")
     .requiredOption("-o, --out <file>", "the HTML file to write")
     .action(async (files: string[], o: { out: string }) => {

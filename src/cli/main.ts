@@ -5,6 +5,9 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerPacketdrill } from "./packetdrill.js";
 import { registerPcap } from "./pcap.js";
+import { registerServeModels } from "./serve-models.js";
+import { registerTools } from "./tools.js";
+import { registerTun } from "./tun.js";
 
 const program = new Command();
 program
@@ -13,7 +16,10 @@ program
   .showHelpAfterError();
 registerDemo(program);
 registerPcap(program);
+registerTools(program);
 registerBench(program);
 registerPacketdrill(program);
+registerTun(program);
+registerServeModels(program);
 
 await program.parseAsync(process.argv);

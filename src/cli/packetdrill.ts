@@ -7,7 +7,7 @@ import { runFiles } from "../packetdrill/run.js";
 export function registerPacketdrill(program: Command): void {
   program
     .command("packetdrill")
-    .description("run packetdrill-format TCP scripts against a fresh engine each, on the virtual clock")
+    .description("run packetdrill TCP scripts on the engine")
     .argument("<scripts...>", "packetdrill .pkt files")
     .option(
       "-v, --verbose",

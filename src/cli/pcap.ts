@@ -68,7 +68,7 @@ export async function printPcapFile(
 export function registerPcap(program: Command): void {
   program
     .command("pcap")
-    .description("print a capture tcpdump-style, decoded by the Wasm core, with checksum verdicts and drops")
+    .description("print a capture tcpdump-style via Wasm")
     .argument("<file>", "a libpcap capture (µs or ns timestamps, Ethernet or raw IPv4)")
     .option("--nano", "print nanosecond timestamps", false)
     .option("--epoch", "print seconds since the epoch instead of time since the first frame", false)

@@ -161,6 +161,40 @@ export const POLLWRBAND = 0x200;
 export const POLLMSG = 0x400;
 export const POLLRDHUP = 0x2000;
 
+// ---- epoll (include/uapi/linux/eventpoll.h): EPOLLIN ... EPOLLRDHUP equal the POLL* values ----
+export const EPOLLIN = 0x001;
+export const EPOLLPRI = 0x002;
+export const EPOLLOUT = 0x004;
+export const EPOLLERR = 0x008;
+export const EPOLLHUP = 0x010;
+export const EPOLLNVAL = 0x020;
+export const EPOLLRDNORM = 0x040;
+export const EPOLLRDBAND = 0x080;
+export const EPOLLWRNORM = 0x100;
+export const EPOLLWRBAND = 0x200;
+export const EPOLLMSG = 0x400;
+export const EPOLLRDHUP = 0x2000;
+/** Wake one of the epoll instances waiting on the file, not all (since Linux 4.5). */
+export const EPOLLEXCLUSIVE = 0x1000_0000;
+/** Hold a wakeup source while the event is pending (needs CAP_BLOCK_SUSPEND; no effect here). */
+export const EPOLLWAKEUP = 0x2000_0000;
+/** Report once, then disarm until EPOLL_CTL_MOD. */
+export const EPOLLONESHOT = 0x4000_0000;
+/** Edge-triggered: report when the file becomes ready, not while it stays ready. As C's (1U << 31). */
+export const EPOLLET = 0x8000_0000;
+export const EPOLL_CLOEXEC = 0o2000000;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+
+// ---- eventfd (include/uapi/linux/eventfd.h) ----
+export const EFD_SEMAPHORE = 1;
+export const EFD_CLOEXEC = 0o2000000;
+export const EFD_NONBLOCK = 0o4000;
+
+// ---- select (include/uapi/linux/posix_types.h __FD_SETSIZE) ----
+export const FD_SETSIZE = 1024;
+
 // ---- ioctl requests (include/uapi/asm-generic/ioctls.h, linux/sockios.h) ----
 export const FIONREAD = 0x541b;
 export const SIOCINQ = FIONREAD;

@@ -18,12 +18,28 @@ export interface FileOperations {
   write?(file: File, task: Process, buf: Uint8Array): SysResult;
   /** Readiness: the subset of POLL* events that hold now (POLLERR/POLLHUP always reported). */
   poll(file: File, events: number): number;
+  /**
+   * Set for a file type that cannot be polled (Linux: no f_op->poll, e.g. a regular file): select
+   * and poll report it always ready (DEFAULT_POLLMASK) without calling `poll`, and epoll_ctl
+   * refuses it with EPERM. Every file type here can be polled; the flag exists for that rule.
+   */
+  readonly noPoll?: boolean;
   /** The wait queue pollers register on (null: never changes readiness). */
   pollQueue(file: File): WaitQueue | null;
   /** File-specific ioctl; -ENOTTY when unknown. The value is the result (e.g. FIONREAD's count). */
   ioctl?(file: File, task: Process, cmd: number, arg: number): number;
+  /** Linux f_op->show_fdinfo: lines appended to /proc/<pid>/fdinfo/<fd> (an epoll fd lists its targets). */
+  showFdinfo?(file: File): string;
   /** Last reference gone. May block (SO_LINGER); `task` is null when no process is closing. */
   release(file: File, task: Process | null): SysResult;
+}
+
+/**
+ * Something that must let go of a file when its last reference goes (Linux: an epitem on the file's
+ * f_ep list, removed by eventpoll_release() in __fput() before the file's own release).
+ */
+export interface FileWatch {
+  fileReleased(file: File): void;
 }
 
 /** What a file needs from its kernel: inode numbers and the open-file count. */
@@ -39,6 +55,8 @@ export class File {
   /** Linux f_pos (0 for sockets and pipes). */
   pos = 0;
   readonly ino: number;
+  /** Linux f_ep: epoll entries watching this file (null until the first). */
+  watchers: Set<FileWatch> | null = null;
   private releasing = false;
 
   constructor(
@@ -80,6 +98,12 @@ export class File {
     if (this.refs <= 0) throw new Error("wirestack: fput on a released file");
     if (--this.refs > 0) return 0;
     this.releasing = true;
+    // Linux __fput(): eventpoll_release() first. A registration lives as long as the open file
+    // description, not the descriptor it was added with (closing one of two dup'ed fds leaves it).
+    if (this.watchers) {
+      for (const w of [...this.watchers]) w.fileReleased(this);
+      this.watchers = null;
+    }
     const r = this.ops.release(this, task);
     if (typeof r === "number") {
       this.host.fileReleased(this);

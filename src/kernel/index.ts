@@ -3,9 +3,21 @@
 
 export { ClockEvent, NSEC_PER_MSEC, NSEC_PER_SEC, NSEC_PER_USEC } from "./clock.js";
 export * from "./constants.js";
+export { type EpollStore, WasmEpollStore } from "./epollstore.js";
 export * from "./errno.js";
+export { ANON_INODE_MNT_ID, eventfdFileOps } from "./eventfd.js";
+export {
+  EP_MAX_EVENTS,
+  EP_MAX_NESTS,
+  type EpItem,
+  type EpollEvent,
+  Eventpoll,
+  eventpollFileOps,
+  eventpollOf,
+  isEpollFile,
+} from "./eventpoll.js";
 export { FdTable } from "./fdtable.js";
-export type { FileOperations, SysResult } from "./file.js";
+export type { FileOperations, FileWatch, SysResult } from "./file.js";
 export { File } from "./file.js";
 export { UIO_MAXIOV } from "./iov.js";
 export { Kernel, type KernelOptions, StallError, type Sysctl } from "./kernel.js";
@@ -21,6 +33,7 @@ export {
   type SpawnOptions,
 } from "./process.js";
 export { Rng } from "./rng.js";
+export { DEFAULT_POLLMASK, FdSet, type PollFd, vfsPoll } from "./select.js";
 export {
   READABLE_KEY,
   SOCK_MIN_RCVBUF,
@@ -63,6 +76,8 @@ export { UnixFamily, UnixSock } from "./unix/index.js";
 export type { Inode, Vfs } from "./vfs.js";
 export {
   blockOn,
+  blockOnUntil,
+  hrSleep,
   MAX_SCHEDULE_TIMEOUT,
   Sleeper,
   WAKE_EVENT,

@@ -9,9 +9,12 @@
 // host macrotask turn, which drains every microtask chain; it is skipped when nothing was woken
 // since the last turn. Same seed and same programs give the same run.
 
+import type { Core } from "../core/wasm.js";
 import { Clock, type ClockEvent, EventQueue, NSEC_PER_SEC } from "./clock.js";
 import { SIGCHLD, SIGRTMAX } from "./constants.js";
+import type { EpollStore } from "./epollstore.js";
 import { EAGAIN, EINVAL, EPERM, ESRCH, SyscallError } from "./errno.js";
+import type { EpollContext } from "./eventpoll.js";
 import { FdTable } from "./fdtable.js";
 import type { File, FileHost } from "./file.js";
 import { macrotask } from "./macrotask.js";
@@ -33,6 +36,8 @@ export interface KernelOptions {
   realtimeEpochNs?: number;
   /** Called when a process's program throws something other than ProcessExit (it exits with 1). */
   onUncaught?: (proc: Process, err: unknown) => void;
+  /** The Wasm core: epoll keeps its interest entries and ready lists there (World passes its own). */
+  core?: Core;
 }
 
 /** Tunables, named after their /proc/sys paths. Defaults are Linux's. */
@@ -58,6 +63,10 @@ export class StallError extends Error {
 
 /** Linux RESERVED_PIDS: after wrapping, pid allocation restarts here. */
 const RESERVED_PIDS = 300;
+/** Host turns one settle may take while processes run without sleeping. */
+const MAX_SETTLE_TURNS = 1000;
+/** Host timeouts (>= 1 ms each) runUntil waits for a process running outside the kernel. */
+const STALL_POLLS = 1000;
 /** First inode number handed out (sockets, pipes, socket files); arbitrary. */
 const FIRST_INO = 1000;
 
@@ -91,6 +100,15 @@ export class Kernel implements FileHost {
   nrSyscalls = 0;
   /** Host macrotask turns the virtual-time driver has taken (its scheduling overhead). */
   turns = 0;
+  /** The Wasm core, when the kernel has one. Without a core (and no epollStore) there is no epoll: ENOSYS. */
+  readonly core: Core | null;
+  /**
+   * Where epoll keeps epitems and ready lists: the core's slab, made on the first epoll_create.
+   * Tests and benchmarks may set the TypeScript twin (src/twin/epoll.ts) before that.
+   */
+  epollStore: EpollStore | null = null;
+  /** @internal epoll's per-kernel state (eventpoll.ts). */
+  epollCtx: EpollContext | null = null;
 
   private readonly procs = new Map<number, Process>();
   private lastPid = 0;
@@ -111,6 +129,7 @@ export class Kernel implements FileHost {
     this.tickNs = NSEC_PER_SEC / this.hz;
     this.realtimeEpochNs = opts.realtimeEpochNs ?? 0;
     this.onUncaught = opts.onUncaught;
+    this.core = opts.core ?? null;
     this.wheel = new TimerWheel(this.tickNs, () => this.clock.now());
     this.vfs = new Vfs(() => this.allocIno());
     this.unix = createUnixFamily(this);
@@ -186,13 +205,16 @@ export class Kernel implements FileHost {
    */
   private async settle(force = false): Promise<void> {
     if (!force && this.wakeSeq === this.settledSeq) return;
-    for (;;) {
+    for (let turn = 0; ; turn++) {
       this.settledSeq = this.wakeSeq;
       const calls = this.nrSyscalls;
       await macrotask();
       this.turns++;
       if (!this.anyRunnable()) return;
       if (this.nrSyscalls === calls && this.wakeSeq === this.settledSeq) return;
+      // A process that keeps running without ever sleeping (polling through host timers) does
+      // not stop the clock: after this many turns time moves on, as it would on a real CPU.
+      if (turn >= MAX_SETTLE_TURNS) return;
     }
   }
 
@@ -270,6 +292,12 @@ export class Kernel implements FileHost {
       const t = this.nextEventTime();
       if (t === Number.POSITIVE_INFINITY) {
         await this.settle(true); // a last full turn before declaring a stall
+        // A process still running awaits something outside the kernel (a host timer, real
+        // I/O): give the host some time before calling it a stall.
+        for (let i = 0; i < STALL_POLLS && this.anyRunnable() && !check(); i++) {
+          if (this.nextEventTime() !== Number.POSITIVE_INFINITY) break;
+          await new Promise((r) => setTimeout(r, 1));
+        }
         if (check()) break;
         if (this.nextEventTime() === Number.POSITIVE_INFINITY) throw new StallError(this.stallReport());
         continue;
@@ -402,6 +430,7 @@ export class Kernel implements FileHost {
       stderr: captureOf(2, new Capture()),
     });
     child.umask = parent.umask;
+    child.netns = parent.netns;
     child.rlimitNofile.rlim_cur = parent.rlimitNofile.rlim_cur;
     child.rlimitNofile.rlim_max = parent.rlimitNofile.rlim_max;
     child.dispositions = new Map(parent.dispositions);
@@ -540,6 +569,8 @@ export class Kernel implements FileHost {
       events: this.events.size,
     };
     for (const f of this.families.values()) Object.assign(out, f.stats?.() ?? {});
+    // epoll instances + epitems alive in the store (only once epoll has been used).
+    if (this.epollStore) out.epollCells = this.epollStore.cellsInUse();
     return out;
   }
 }

@@ -102,6 +102,9 @@ export class Process {
   /** Resolves when the process has exited: its exit code, or 128 + signal when killed. */
   readonly exited: Promise<number>;
   umask = 0o022;
+  /** The network namespace the process lives in (Linux task->nsproxy->net_ns): opaque to the kernel,
+   *  set by whoever places the process on a host, and inherited by fork. */
+  netns: unknown = undefined;
   /** RLIMIT_NOFILE { rlim_cur, rlim_max }. */
   readonly rlimitNofile = { rlim_cur: NOFILE_SOFT_DEFAULT, rlim_max: NOFILE_HARD_DEFAULT };
   readonly stdoutCapture: Capture;
@@ -305,6 +308,7 @@ export class Process {
   fdinfo(fd: number): string | null {
     const i = this.fds().find((x) => x.fd === fd);
     if (!i) return null;
-    return `pos:\t${i.pos}\nflags:\t0${i.flags.toString(8)}\nmnt_id:\t${i.mntId}\nino:\t${i.ino}\n`;
+    const extra = i.file.ops.showFdinfo?.(i.file) ?? "";
+    return `pos:\t${i.pos}\nflags:\t0${i.flags.toString(8)}\nmnt_id:\t${i.mntId}\nino:\t${i.ino}\n${extra}`;
   }
 }

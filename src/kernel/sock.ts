@@ -138,9 +138,9 @@ export class Sock {
     if (this.wq.active) this.wq.wake(READABLE_KEY, 1);
   }
 
-  /** sk_write_space: send-buffer space freed (Linux sock_def_write_space: when half the buffer is free). */
+  /** sk_write_space: send-buffer space freed (Linux sock_def_write_space: once under half in use). */
   writeSpace(): void {
-    if (this.wmemAlloc * 2 <= this.sndbuf && this.wq.active) this.wq.wake(WRITABLE_KEY, 1);
+    if (this.wmemAlloc < this.sndbuf >> 1 && this.wq.active) this.wq.wake(WRITABLE_KEY, 1);
   }
 
   /** sk_state_change: wake everyone (Linux sock_def_wakeup). */

@@ -128,7 +128,7 @@ export class Socket {
  */
 export interface ProtoOps {
   readonly family: number;
-  /** Last close of the socket's file (or failed creation). May block (SO_LINGER). */
+  /** Last close of the socket's file, or a failed create/accept (then `sock.sk` may be null). May block (SO_LINGER). */
   release(sock: Socket, task: Process | null): SysResult;
   bind(sock: Socket, addr: SockAddr, task: Process): number;
   connect(sock: Socket, addr: SockAddr, fileFlags: number, task: Process): SysResult;

@@ -24,9 +24,12 @@ import {
   WNOHANG,
 } from "./constants.js";
 import { ECHILD, EFAULT, EINTR, EINVAL, EPERM, SyscallError } from "./errno.js";
+import { sysEventfd2 } from "./eventfd.js";
+import { type EpollEvent, sysEpollCreate, sysEpollCreate1, sysEpollCtl, sysEpollWait } from "./eventpoll.js";
 import type { SysResult } from "./file.js";
 import { sysClose, sysDup, sysDup2, sysDup3, sysFcntl, sysIoctl, sysRead, sysWrite } from "./fs.js";
 import type { Process, ProcessMain, SignalDisposition } from "./process.js";
+import { type FdSet, type PollFd, sysPoll, sysSelect } from "./select.js";
 import type { AddrOut, MsgHdr, SockAddr } from "./socket.js";
 import {
   isInt,
@@ -45,7 +48,7 @@ import {
   sysSocket,
   sysSocketpair,
 } from "./socketcalls.js";
-import type { OptOut, OptVal } from "./sockopt.js";
+import type { OptOut, OptVal, Timeval } from "./sockopt.js";
 import { blockOn, WaitOn } from "./wait.js";
 import { WAKE_ALL, WaitQueue } from "./waitqueue.js";
 
@@ -76,6 +79,7 @@ export class RawSys {
     const task = this.task;
     if (task.exiting) throw task.exitError();
     task.syscalls++;
+    task.kernel.nrSyscalls++;
     const r = task.kernel.asCurrent(task, fn);
     if (typeof r === "number") return this.ret(r);
     return r.then((v) => this.ret(v));
@@ -361,6 +365,52 @@ export class RawSys {
   setsockopt(fd: number, level: number, optname: number, optval: OptVal): number {
     return this.run(() => sysSetsockopt(this.task, fd, level, optname, optval)) as number;
   }
+
+  // ---- I/O multiplexing: epoll, poll, select; eventfd ----
+
+  /** A new epoll instance (size must be > 0 and is otherwise ignored, as Linux). */
+  epoll_create(size: number): number {
+    return this.run(() => sysEpollCreate(this.task, size)) as number;
+  }
+
+  /** A new epoll instance; flags 0 or EPOLL_CLOEXEC. */
+  epoll_create1(flags = 0): number {
+    return this.run(() => sysEpollCreate1(this.task, flags)) as number;
+  }
+
+  /** EPOLL_CTL_ADD / MOD / DEL of `fd` in epoll `epfd`; `event` is ignored for DEL (may be null). */
+  epoll_ctl(epfd: number, op: number, fd: number, event?: EpollEvent | null): number {
+    return this.run(() => sysEpollCtl(this.task, epfd, op, fd, event)) as number;
+  }
+
+  /**
+   * Wait for events: fills `events` (up to `maxevents` entries, objects reused in place) and returns
+   * how many; `timeout` in ms (-1 forever, 0 do not wait). Synchronous unless it sleeps.
+   */
+  epoll_wait(epfd: number, events: EpollEvent[], maxevents: number, timeout: number): SysResult {
+    return this.run(() => sysEpollWait(this.task, epfd, events, maxevents, timeout));
+  }
+
+  /** poll(2) over `fds` (nfds is fds.length): writes each revents; `timeout` in ms (negative: forever). */
+  poll(fds: PollFd[], timeout: number): SysResult {
+    return this.run(() => sysPoll(this.task, fds, timeout));
+  }
+
+  /** select(2): the FdSets are changed in place to the ready descriptors; null timeout waits forever. */
+  select(
+    nfds: number,
+    readfds: FdSet | null,
+    writefds: FdSet | null,
+    exceptfds: FdSet | null,
+    timeout: Timeval | null = null,
+  ): SysResult {
+    return this.run(() => sysSelect(this.task, nfds, readfds, writefds, exceptfds, timeout));
+  }
+
+  /** eventfd2(initval, flags): EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE. */
+  eventfd(initval: number, flags = 0): number {
+    return this.run(() => sysEventfd2(this.task, initval, flags)) as number;
+  }
 }
 
 function check(name: string, r: number): number {
@@ -523,5 +573,33 @@ export class Sys {
   }
   setsockopt(fd: number, level: number, optname: number, optval: OptVal): number {
     return check("setsockopt", this.raw.setsockopt(fd, level, optname, optval));
+  }
+
+  epoll_create(size: number): number {
+    return check("epoll_create", this.raw.epoll_create(size));
+  }
+  epoll_create1(flags = 0): number {
+    return check("epoll_create1", this.raw.epoll_create1(flags));
+  }
+  epoll_ctl(epfd: number, op: number, fd: number, event?: EpollEvent | null): number {
+    return check("epoll_ctl", this.raw.epoll_ctl(epfd, op, fd, event));
+  }
+  epoll_wait(epfd: number, events: EpollEvent[], maxevents: number, timeout: number): Promise<number> {
+    return checkAsync("epoll_wait", this.raw.epoll_wait(epfd, events, maxevents, timeout));
+  }
+  poll(fds: PollFd[], timeout: number): Promise<number> {
+    return checkAsync("poll", this.raw.poll(fds, timeout));
+  }
+  select(
+    nfds: number,
+    readfds: FdSet | null,
+    writefds: FdSet | null,
+    exceptfds: FdSet | null,
+    timeout: Timeval | null = null,
+  ): Promise<number> {
+    return checkAsync("select", this.raw.select(nfds, readfds, writefds, exceptfds, timeout));
+  }
+  eventfd(initval: number, flags = 0): number {
+    return check("eventfd", this.raw.eventfd(initval, flags));
   }
 }

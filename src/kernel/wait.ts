@@ -102,3 +102,64 @@ async function sleepLoop<T>(
     sleeper.detach();
   }
 }
+
+/**
+ * Linux schedule_hrtimeout(): sleep until woken or until virtual time `deadlineNs` (a precise event,
+ * not a jiffy; Infinity: no timer). Resolves with the WAKE_* reason.
+ */
+export function hrSleep(task: Process, s: Sleeper, deadlineNs: number, wchan: string): Promise<number> {
+  if (deadlineNs === Number.POSITIVE_INFINITY) return task.sleep(s, MAX_SCHEDULE_TIMEOUT, wchan);
+  const ev = task.kernel.schedule(deadlineNs, () => task.wakeUp(s, WAKE_TIMEOUT));
+  return task.sleep(s, MAX_SCHEDULE_TIMEOUT, wchan).then((why) => {
+    ev.cancel();
+    return why;
+  });
+}
+
+/**
+ * blockOn with a precise deadline: `deadlineNs` in virtual ns (Infinity: wait forever; at or before
+ * now: do not sleep), as epoll_wait, poll and select time out (hrtimers, not jiffies). After a wake
+ * the step runs once more before a timeout is reported, as Linux's ep_poll looks again.
+ */
+export function blockOnUntil<T>(
+  task: Process,
+  deadlineNs: number,
+  step: () => T | WaitOn,
+  onTimeout: () => T,
+  onSignal: () => T,
+): T | Promise<T> {
+  const r = step();
+  if (!(r instanceof WaitOn)) return r;
+  if (deadlineNs <= task.kernel.now()) return onTimeout();
+  return hrSleepLoop(task, deadlineNs, r, step, onTimeout, onSignal);
+}
+
+async function hrSleepLoop<T>(
+  task: Process,
+  deadlineNs: number,
+  first: WaitOn,
+  step: () => T | WaitOn,
+  onTimeout: () => T,
+  onSignal: () => T,
+): Promise<T> {
+  const kernel = task.kernel;
+  const sleeper = new Sleeper(task);
+  let on = first;
+  try {
+    for (;;) {
+      sleeper.mask = on.mask;
+      if (on.exclusive) on.wq.addExclusive(sleeper);
+      else on.wq.add(sleeper);
+      const why = await hrSleep(task, sleeper, deadlineNs, on.wchan);
+      sleeper.detach();
+      if (why === WAKE_SIGNAL || why === WAKE_KILL) return kernel.asCurrent(task, onSignal);
+      const r = kernel.asCurrent(task, step);
+      if (!(r instanceof WaitOn)) return r;
+      if (why === WAKE_TIMEOUT || kernel.now() >= deadlineNs) return kernel.asCurrent(task, onTimeout);
+      task.spuriousWakeups++;
+      on = r;
+    }
+  } finally {
+    sleeper.detach();
+  }
+}

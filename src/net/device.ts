@@ -8,6 +8,7 @@ import type { Core } from "../core/wasm.js";
 import { DROP_DEV_READY, DROP_FULL_RING, DROP_NOT_SPECIFIED } from "../generated/layout.js";
 import type { Mac } from "./addr.js";
 import type { LinkPort } from "./link.js";
+import { NO_DETAIL, type TraceFn } from "./trace.js";
 
 export interface DeviceStats {
   rx_packets: number;
@@ -57,6 +58,8 @@ export class NetDevice {
     this.env.core.x.kfreeSkb(skb, DROP_NOT_SPECIFIED);
   /** Taps (pcap, trace) see every frame in both directions. */
   taps: ((dir: "rx" | "tx", skb: number) => void)[] = [];
+  /** The stack's trace hook (src/net/trace.ts), set with NetStack.setTrace. */
+  trace: TraceFn | undefined = undefined;
 
   constructor(
     readonly env: DeviceEnv,
@@ -81,16 +84,23 @@ export class NetDevice {
       return;
     }
     for (const t of this.taps) t("rx", skb);
+    const trace = this.trace;
+    if (trace !== undefined) trace("ring", { dev: this, skb, len: x.skbLen(skb) });
     if (x.ringPush(this.ring, skb) < 0) {
       this.stats.rx_dropped++;
+      if (trace !== undefined) trace("drop", { dev: this, reason: DROP_FULL_RING });
       x.kfreeSkb(skb, DROP_FULL_RING);
+      if (trace !== undefined) trace("end", NO_DETAIL);
       return;
     }
+    if (trace !== undefined)
+      trace("irq", { dev: this, raised: !this.pollScheduled, queued: x.ringCount(this.ring) });
     if (!this.pollScheduled) {
       this.pollScheduled = true;
       this.stats.interrupts++;
       this.env.at(this.env.now() + this.irqDelayNs, () => this.poll());
     }
+    if (trace !== undefined) trace("end", NO_DETAIL);
   }
 
   /** One NAPI poll round (Linux net_rx_action -> napi_poll with the device's weight). */
@@ -102,9 +112,12 @@ export class NetDevice {
       const skb = x.ringPop(this.ring);
       if (skb === 0) break;
       done++;
+      const trace = this.trace;
+      if (trace !== undefined) trace("napi", { dev: this, skb, n: done, budget: this.budget });
       this.stats.rx_packets++;
       this.stats.rx_bytes += x.skbLen(skb);
       this.onReceive(this, skb);
+      if (trace !== undefined) trace("end", NO_DETAIL);
     }
     if (done === this.budget && x.ringCount(this.ring) > 0) {
       // Budget used up: stay in polling mode, run again in the next softirq round, no interrupt.

@@ -2,7 +2,8 @@
 // receive and transmit paths of IPv4, ICMP, UDP and TCP over skbs in the core's linear memory.
 //
 // Receive (Linux netif_receive_skb -> ip_rcv -> ip_local_deliver -> tcp_v4_rcv / udp_rcv / icmp_rcv):
-// the device's NAPI poll hands each skb to netifReceive; the core's parseFrame validates every layer
+// the device's NAPI poll hands each skb to netifReceive; the core's parseFrame (parseIpPacket for a
+// TUN device's raw IP) validates every layer
 // (lengths, IPv4 header checksum, L4 checksum with the pseudo-header) in one call and writes a FRAME;
 // bad frames are dropped with their reason and counted (snmp + drop counters); good ones are
 // dispatched by protocol with the skb pulled to the L4 payload.
@@ -13,7 +14,6 @@ import type { Core } from "../core/wasm.js";
 import * as L from "../generated/layout.js";
 import {
   INADDR_BROADCAST,
-  ipToString,
   isLoopback,
   MAC_BROADCAST,
   MAC_ZERO,
@@ -30,7 +30,10 @@ import { Snmp } from "./snmp.js";
 import { TcpProto } from "./tcp/proto.js";
 import type { TimerLike } from "./tcp/sock.js";
 import { defaultTcpSysctl, type TcpSysctl } from "./tcp/sysctl.js";
+import type { TraceFn } from "./trace.js";
 import { UdpProto } from "./udp.js";
+
+export type { TraceDetail, TraceFn, TraceStage } from "./trace.js";
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -56,9 +59,6 @@ export interface IfAddr {
   prefix: number;
 }
 
-/** A trace hook: stages of one packet's path (the tools issue builds the timeline on it). */
-export type TraceFn = (stage: string, detail: Record<string, unknown>) => void;
-
 export class NetStack {
   readonly devices: NetDevice[] = [];
   readonly addrs: IfAddr[] = [];
@@ -73,7 +73,8 @@ export class NetStack {
   readonly reprAddr: number;
   private ipId = 0;
   lo: NetDevice;
-  trace: TraceFn | undefined;
+  /** The trace hook (src/net/trace.ts); install it with setTrace so the devices get it too. */
+  trace: TraceFn | undefined = undefined;
   ipForward = false;
 
   constructor(
@@ -95,12 +96,20 @@ export class NetStack {
     return this.env.core;
   }
 
+  /** Install (or with undefined remove) a trace hook on the stack and every device. */
+  setTrace(fn: TraceFn | undefined): void {
+    this.trace = fn;
+    for (const d of this.devices) d.trace = fn;
+  }
+
   // ---- configuration (ip link / ip addr / ip route) ---------------------------------------------
 
   addDevice(kind: DeviceKind, name: string, mac: Mac, mtu: number): NetDevice {
     if (this.devices.some((d) => d.name === name)) throw new Error(`device ${name} exists`);
+    const x = () => this.core.x;
     const dev = new NetDevice(this.env, name, this.devices.length + 1, kind, mac, mtu);
     dev.onReceive = (d, skb) => this.netifReceive(d, skb);
+    dev.trace = this.trace;
     this.devices.push(dev);
     if (kind === "ether") {
       this.neigh.set(
@@ -118,7 +127,6 @@ export class NetStack {
         }),
       );
     }
-    const x = () => this.core.x;
     return dev;
   }
 
@@ -182,16 +190,17 @@ export class NetStack {
   /** One frame from a device (Linux __netif_receive_skb_core). Takes ownership of the skb. */
   netifReceive(dev: NetDevice, skb: number): void {
     const x = this.core.x;
+    this.trace?.("eth", { dev, skb });
     const ptr = x.skbDataPtr(skb);
     const len = x.skbLen(skb);
     x.skbResetMacHeader(skb);
-    // A TUN device carries raw IP packets, no link header (Linux tun_get_user).
+    // A TUN device carries raw IP (IFF_TUN | IFF_NO_PI): no link header to dissect.
     if (dev.kind === "tun") x.parseIpPacket(ptr, len, this.frameAddr);
     else x.parseFrame(ptr, len, this.frameAddr);
     const f = readFrame(this.core, this.frameAddr);
-    this.trace?.("parse", { dev: dev.name, len, reason: f.reason });
     if (f.reason !== 0 && !(f.flags & L.FRAMEF_ARP && f.reason === L.DROP_ARP_INVALID)) {
       this.countRxError(f);
+      this.trace?.("drop", { dev, frame: f, reason: f.reason });
       x.kfreeSkb(skb, f.reason);
       return;
     }
@@ -250,12 +259,14 @@ export class NetStack {
   private ipRcv(dev: NetDevice, skb: number, f: RxFrame): void {
     const x = this.core.x;
     const s = this.snmp;
+    this.trace?.("ip", { dev, frame: f });
     s.inc("Ip", "InReceives");
     const daddr = f.ipDaddr;
     const local = this.isLocal(daddr) || daddr === INADDR_BROADCAST;
     if (!local) {
       // Not ours: we do not forward (net.ipv4.ip_forward = 0), so Linux counts InAddrErrors.
       s.inc("Ip", "InAddrErrors");
+      this.trace?.("drop", { dev, frame: f, reason: L.DROP_IP_INADDRERRORS });
       x.kfreeSkb(skb, L.DROP_IP_INADDRERRORS);
       return;
     }
@@ -267,7 +278,6 @@ export class NetStack {
     s.inc("Ip", "InDelivers");
     switch (f.ipProto) {
       case IPPROTO_TCP:
-        this.trace?.("ip", { proto: "tcp", src: ipToString(f.ipSaddr), dst: ipToString(daddr) });
         this.tcp.rcv(dev, skb, f);
         return;
       case IPPROTO_UDP:
@@ -321,7 +331,19 @@ export class NetStack {
       // echo request -> echo reply with the same id, sequence and data (Linux icmp_echo)
       s.inc("Icmp", "InEchos");
       s.inc("IcmpMsg", "InType8");
-      // Reuse the request's skb: the payload after the 8-byte ICMP header is echoed back.
+      if (f.ipDaddr === INADDR_BROADCAST) {
+        // net.ipv4.icmp_echo_ignore_broadcasts = 1
+        x.consumeSkb(skb);
+        return;
+      }
+      // Answer in the request's own buffer (the payload after the ICMP header is echoed back),
+      // unsharing it first: a clone (duplicated or flooded frame) must keep its bytes.
+      if (x.skbCloned(skb)) {
+        const own = x.skbCopy(skb);
+        x.consumeSkb(skb);
+        if (own === 0) return;
+        skb = own;
+      }
       x.skbPush(skb, 8);
       const p = x.skbDataPtr(skb);
       const u8 = this.core.u8;

@@ -2,11 +2,14 @@
 // exact-address matches beat wildcards, __udp4_lib_lookup / compute_score), datagram receive queues
 // of skbs with receive-buffer accounting (overflow dropped: RcvbufErrors), ICMP port unreachable for
 // datagrams nobody wants (NoPorts), and ICMP errors reported on connected sockets as ECONNREFUSED.
+
+import { UdpHashTable } from "../core/flow.js";
 import * as L from "../generated/layout.js";
 import type { BindOwner } from "./bind.js";
 import { BindTable } from "./bind.js";
 import { pushUdpHeader } from "./emit.js";
 import type { RxFrame } from "./frame.js";
+import { HandleTable } from "./handles.js";
 import { IPPROTO_UDP, type NetStack } from "./stack.js";
 
 const UDP_HEADROOM = 128;
@@ -30,35 +33,46 @@ export class UdpSock {
   rcvQ: Datagram[] = [];
   rcvMem = 0;
   rcvbuf = 212992; // net.core.rmem_default
+  /** The owning socket's SO_RCVBUF, read at enqueue time (setsockopt may change it after bind). */
+  rcvbufFn: (() => number) | undefined;
   sndbuf = 212992; // net.core.wmem_default
-  err: "ECONNREFUSED" | "EHOSTUNREACH" | "ENETUNREACH" | undefined;
+  /** An ICMP error for this socket's flow (Linux __udp4_lib_err -> sk_err + sk_error_report). */
+  onError: (errno: number) => void = () => {};
   owner: BindOwner | undefined;
+  /** The core's UDP-table handle while hashed (0 when not). */
+  flowHandle = 0;
   drops = 0;
   onWake: () => void = () => {};
-
-  /** Score a datagram to (daddr, dport) from (saddr, sport) as Linux compute_score; -1 = no match. */
-  score(saddr: number, sport: number, daddr: number, dport: number): number {
-    if (this.lport !== dport) return -1;
-    let s = 0;
-    if (this.laddr !== 0) {
-      if (this.laddr !== daddr) return -1;
-      s += 4;
-    }
-    if (this.connected) {
-      if (this.raddr !== saddr || this.rport !== sport) return -1;
-      s += 8;
-    }
-    return s;
-  }
 }
 
 export class UdpProto {
+  /** Bound sockets by port, for enumeration (/proc/net/udp, ss); lookup is in the core's table. */
   readonly socks = new Map<number, UdpSock[]>();
   readonly bind = new BindTable();
+  /** The core's bound-UDP table (Linux udp_table, compute_score, reuseport groups). */
+  readonly flows: UdpHashTable;
+  private readonly handles = new HandleTable<UdpSock>();
 
-  constructor(readonly net: NetStack) {}
+  constructor(readonly net: NetStack) {
+    this.flows = new UdpHashTable(net.core, { buckets: 64, seed: net.env.rand32() });
+  }
 
   hash(sk: UdpSock): void {
+    const h = this.handles.alloc(sk);
+    const r = this.flows.insert(
+      sk.laddr,
+      sk.lport,
+      sk.connected ? sk.raddr : 0,
+      sk.connected ? sk.rport : 0,
+      sk.owner?.uid ?? 0,
+      sk.owner?.reuseport ?? false,
+      h,
+    );
+    if (r < 0) {
+      this.handles.release(h);
+      throw new Error(`wirestack: UDP table refused port ${sk.lport} (bind checks should have)`);
+    }
+    sk.flowHandle = h;
     const l = this.socks.get(sk.lport);
     if (l) l.push(sk);
     else this.socks.set(sk.lport, [sk]);
@@ -66,23 +80,27 @@ export class UdpProto {
 
   unhash(sk: UdpSock): void {
     const l = this.socks.get(sk.lport);
-    if (!l) return;
+    if (!l || sk.flowHandle === 0) return;
     const i = l.indexOf(sk);
     if (i >= 0) l.splice(i, 1);
     if (l.length === 0) this.socks.delete(sk.lport);
+    this.flows.delete(sk.laddr, sk.lport, sk.flowHandle);
+    this.handles.release(sk.flowHandle);
+    sk.flowHandle = 0;
   }
 
+  /** connect() changed the socket's addresses: move it in the table (Linux udp_lib_rehash). */
+  rehash(sk: UdpSock, change: () => void): void {
+    const hashed = sk.flowHandle !== 0;
+    if (hashed) this.unhash(sk);
+    change();
+    if (hashed) this.hash(sk);
+  }
+
+  /** Linux __udp4_lib_lookup: the best-scoring socket, in the core's table. */
   lookup(saddr: number, sport: number, daddr: number, dport: number): UdpSock | undefined {
-    let best: UdpSock | undefined;
-    let bestScore = -1;
-    for (const sk of this.socks.get(dport) ?? []) {
-      const s = sk.score(saddr, sport, daddr, dport);
-      if (s > bestScore) {
-        best = sk;
-        bestScore = s;
-      }
-    }
-    return best;
+    const h = this.flows.lookup(saddr, sport, daddr, dport);
+    return h > 0 ? this.handles.get(h) : undefined;
   }
 
   /** udp_rcv: the skb is pulled to the UDP payload. Takes ownership. */
@@ -98,7 +116,8 @@ export class UdpProto {
     }
     const len = x.skbLen(skb);
     // Linux __udp_enqueue_schedule_skb: drop when rmem would exceed the receive buffer.
-    if (sk.rcvMem + len + UDP_SKB_OVERHEAD > sk.rcvbuf && sk.rcvQ.length > 0) {
+    const rcvbuf = sk.rcvbufFn ? sk.rcvbufFn() : sk.rcvbuf;
+    if (sk.rcvMem + len + UDP_SKB_OVERHEAD > rcvbuf && sk.rcvQ.length > 0) {
       s.inc("Udp", "RcvbufErrors");
       s.inc("Udp", "InErrors");
       sk.drops++;
@@ -149,13 +168,18 @@ export class UdpProto {
     return 0;
   }
 
-  /** ICMP error quoting a datagram we sent (Linux __udp4_lib_err): connected sockets get sk_err. */
+  /**
+   * ICMP destination unreachable quoting a datagram we sent (Linux __udp4_lib_err): without
+   * IP_RECVERR only the "fatal" codes of icmp_err_convert reach the socket — port unreachable
+   * (ECONNREFUSED) and protocol unreachable (ENOPROTOOPT) — and only on a connected socket.
+   */
   icmpError(saddr: number, sport: number, daddr: number, dport: number, code: number): void {
+    const errno = code === 3 ? 111 : code === 2 ? 92 : 0;
+    if (!errno) return;
     for (const sk of this.socks.get(sport) ?? []) {
       if (!sk.connected || sk.raddr !== daddr || sk.rport !== dport) continue;
       if (sk.laddr !== 0 && sk.laddr !== saddr) continue;
-      sk.err = code === 3 ? "ECONNREFUSED" : code === 1 ? "EHOSTUNREACH" : "ENETUNREACH";
-      sk.onWake();
+      sk.onError(errno);
     }
   }
 

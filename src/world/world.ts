@@ -27,7 +27,7 @@ export class Host {
   spawn(name: string, a: SpawnOptions | ProcessMain, b?: ProcessMain): Process {
     const p =
       typeof a === "function" ? this.world.kernel.spawn(name, a) : this.world.kernel.spawn(name, a, b!);
-    this.world.hostOfPid.set(p.pid, this);
+    p.netns = this; // before its first syscall: spawn starts the program on a later microtask
     return p;
   }
 
@@ -40,8 +40,6 @@ export class Host {
 export class World {
   readonly kernel: Kernel;
   readonly hosts = new Map<string, Host>();
-  /** @internal pid -> host (children inherit their parent's host, as a netns is inherited). */
-  readonly hostOfPid = new Map<number, Host>();
   readonly links: Link[] = [];
   private macSeq = 0;
   readonly env: NetEnv;
@@ -51,7 +49,7 @@ export class World {
     readonly core: Core,
     opts: WorldOptions = {},
   ) {
-    const kernel = new Kernel(opts);
+    const kernel = new Kernel({ ...opts, core });
     this.kernel = kernel;
     this.env = {
       core,
@@ -83,22 +81,9 @@ export class World {
     kernel.registerFamily(createInetFamily(kernel, (task) => (task ? this.hostOf(task)?.net : undefined)));
   }
 
-  /** The host a process runs on: its own, or its nearest ancestor's (fork inherits the netns). */
+  /** The host a process runs on (its network namespace; fork copies it, as Linux's nsproxy). */
   hostOf(p: Process): Host | undefined {
-    let pid = p.pid;
-    let ppid = p.ppid;
-    for (let i = 0; i < 64; i++) {
-      const h = this.hostOfPid.get(pid);
-      if (h) {
-        if (pid !== p.pid) this.hostOfPid.set(p.pid, h);
-        return h;
-      }
-      const parent = this.kernel.process(ppid);
-      if (!parent) return undefined;
-      pid = parent.pid;
-      ppid = parent.ppid;
-    }
-    return undefined;
+    return p.netns instanceof Host ? p.netns : undefined;
   }
 
   /** A new host with only a loopback device (lo, 127.0.0.1/8). */

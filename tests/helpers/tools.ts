@@ -21,8 +21,8 @@ export interface ToolGate {
   require(): void;
 }
 
-export function toolGate(name: string): ToolGate {
-  const have = haveTool(name);
+/** `have` overrides the `NAME --version` probe (e.g. a check that a fixed path exists). */
+export function toolGate(name: string, have = haveTool(name)): ToolGate {
   const ci = process.env.CI === "true";
   return {
     run: have || ci,

@@ -53,6 +53,8 @@ export class UnixFamily implements NetProtoFamily {
   nrSocks = 0;
   /** Unix skbs allocated and not yet freed. */
   nrSkbs = 0;
+  /** Live socks, in creation order (for /proc/net/unix-style listings). */
+  private readonly live = new Set<UnixSock>();
   /** The abstract namespace: `${type}:${name}` -> bound sock (Linux hashes the type in). */
   private readonly abstract = new Map<string, UnixSock>();
 
@@ -94,6 +96,7 @@ export class UnixFamily implements NetProtoFamily {
     const sk = new UnixSock(this.kernel, type);
     sk.maxAckBacklog = this.kernel.sysctl.net_unix_max_dgram_qlen;
     this.nrSocks++;
+    this.live.add(sk);
     return sk;
   }
 
@@ -218,6 +221,12 @@ export class UnixFamily implements NetProtoFamily {
       this.freeSkb(skb);
     }
     this.nrSocks--;
+    this.live.delete(sk);
+  }
+
+  /** Every AF_UNIX sock not yet released — including embryos not yet accepted (/proc/net/unix). */
+  socks(): UnixSock[] {
+    return [...this.live];
   }
 
   /** Credentials of the calling process (SO_PEERCRED). */

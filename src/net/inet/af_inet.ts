@@ -4,14 +4,12 @@
 
 import {
   AF_INET,
-  AF_UNSPEC,
   IPPROTO_TCP,
   IPPROTO_UDP,
   RCV_SHUTDOWN,
   SEND_SHUTDOWN,
   SOCK_DGRAM,
   SOCK_STREAM,
-  SS_CONNECTED,
   SS_DISCONNECTING,
   SS_UNCONNECTED,
   TCP_CLOSE,
@@ -139,27 +137,19 @@ export function inetUnbind(sk: InetSock): void {
 /** Linux inet_bind(). */
 export function inetBind(sock: Socket, addr: SockAddr, task: Process): number {
   const sk = sock.sk as InetSock;
-  if (addr.family !== AF_INET) {
-    // Linux accepts AF_UNSPEC only with INADDR_ANY (compatibility), else EAFNOSUPPORT.
-    if (addr.family === AF_UNSPEC) return -EAFNOSUPPORT;
-    return -EAFNOSUPPORT;
-  }
+  // Linux also accepts AF_UNSPEC with INADDR_ANY for old programs; our AF_UNSPEC address carries no
+  // address at all, so anything but AF_INET is EAFNOSUPPORT.
+  if (addr.family !== AF_INET) return -EAFNOSUPPORT;
   const a = inAddr(addr);
   if (typeof a === "number") return a;
   return inetBindAddr(sk, a[0], a[1], task.uid);
 }
 
-/** Linux inet_getname(). */
+/** Linux inet_getname(): the peer only once connected (not during SYN_SENT, not after close). */
 export function inetGetname(sock: Socket, peer: boolean): SockAddr | number {
   const sk = sock.sk as InetSock;
   if (peer) {
-    if (
-      sk.rport === 0 ||
-      (sock.state !== SS_CONNECTED && sk.state !== TCP_SYN_SENT && sk.protocol === IPPROTO_TCP)
-    ) {
-      return -ENOTCONN;
-    }
-    if (sk.protocol === IPPROTO_UDP && !sk.udp?.connected) return -ENOTCONN;
+    if (sk.rport === 0 || sk.state === TCP_CLOSE || sk.state === TCP_SYN_SENT) return -ENOTCONN;
     return toSockAddrIn(sk.raddr, sk.rport);
   }
   return toSockAddrIn(sk.laddr, sk.lport);
@@ -178,9 +168,6 @@ export function inetShutdown(
   const sk = sock.sk as InetSock;
   if (how < 0 || how > 2) return -EINVAL;
   const bits = how + 1; // SHUT_RD -> RCV_SHUTDOWN (1), SHUT_WR -> SEND_SHUTDOWN (2), RDWR -> 3
-  if (sock.state === SS_CONNECTED || sk.state === TCP_SYN_SENT) {
-    // connected: fine
-  }
   let err = 0;
   switch (sk.state) {
     case TCP_CLOSE:

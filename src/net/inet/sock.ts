@@ -2,7 +2,15 @@
 // stack it lives in, its bound and connected addresses, and the protocol object underneath — a TCP
 // connection, a TCP listener, or a UDP socket. It turns protocol events into wait-queue wakeups.
 
-import { AF_INET, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../kernel/constants.js";
+import {
+  AF_INET,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLRDNORM,
+  POLLWRNORM,
+} from "../../kernel/constants.js";
 import { ECONNABORTED, ECONNREFUSED, ECONNRESET, EINVAL, EPIPE, ETIMEDOUT } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { Sock } from "../../kernel/sock.js";
@@ -53,8 +61,8 @@ export class InetSock extends Sock {
   pmtudisc = 1; // IP_PMTUDISC_WANT, net.ipv4.ip_no_pmtu_disc = 0
   /** Per-socket keepalive settings (TCP_KEEPIDLE / KEEPINTVL / KEEPCNT) over the host's sysctls. */
   keep: { tcp_keepalive_time?: number; tcp_keepalive_intvl?: number; tcp_keepalive_probes?: number } = {};
-  /** A TCP error reported once through sk_err. */
-  private tcpErrReported = false;
+  /** The connection whose error has been copied into sk_err (each connection reports once). */
+  private tcpErrReported: unknown = undefined;
   readonly readWait: WaitOn;
   readonly writeWait: WaitOn;
   readonly acceptWait: WaitOn;
@@ -67,20 +75,44 @@ export class InetSock extends Sock {
     protocol: number,
   ) {
     super(kernel, AF_INET, type, protocol);
-    this.readWait = new WaitOn(this.wq, POLLIN | POLLRDNORM, false, "wait_woken");
-    this.writeWait = new WaitOn(this.wq, POLLOUT | POLLWRNORM, false, "sk_stream_wait_memory");
+    // Errors and hang-ups end every wait (Linux's task waiters ignore the wake key altogether).
+    const EH = POLLERR | POLLHUP;
+    this.readWait = new WaitOn(this.wq, POLLIN | POLLRDNORM | EH, false, "wait_woken");
+    this.writeWait = new WaitOn(this.wq, POLLOUT | POLLWRNORM | EH, false, "sk_stream_wait_memory");
     // Linux inet_csk_wait_for_connect: prepare_to_wait_exclusive — one acceptor per connection.
-    this.acceptWait = new WaitOn(this.wq, POLLIN | POLLRDNORM, true, "inet_csk_accept");
-    this.connectWait = new WaitOn(this.wq, POLLOUT | POLLWRNORM, false, "inet_wait_for_connect");
+    this.acceptWait = new WaitOn(this.wq, POLLIN | POLLRDNORM | EH, true, "inet_csk_accept");
+    this.connectWait = new WaitOn(this.wq, POLLOUT | POLLWRNORM | EH, false, "inet_wait_for_connect");
   }
 
   /** Copy a TCP connection's error into sk_err, once (Linux tcp_reset / tcp_write_err set sk_err). */
   syncTcpError(): void {
     const e = this.tcp?.sk.err;
-    if (e && !this.tcpErrReported) {
-      this.tcpErrReported = true;
+    if (e && this.tcpErrReported !== this.tcp) {
+      this.tcpErrReported = this.tcp;
       this.err = TCP_ERRNO[e];
     }
+  }
+
+  /** A child of a listener takes its socket options (Linux sk_clone_lock copies the whole sock). */
+  inheritFrom(p: InetSock): void {
+    this.sndbuf = p.sndbuf;
+    this.rcvbuf = p.rcvbuf;
+    this.userlocks = p.userlocks;
+    this.reuse = p.reuse;
+    this.reuseport = p.reuseport;
+    this.keepopen = p.keepopen;
+    this.linger = p.linger;
+    this.lingertime = p.lingertime;
+    this.rcvtimeo = p.rcvtimeo;
+    this.sndtimeo = p.sndtimeo;
+    this.rcvlowat = p.rcvlowat;
+    this.priority = p.priority;
+    this.mark = p.mark;
+    this.nodelay = p.nodelay;
+    this.userMss = p.userMss;
+    this.cork = p.cork;
+    this.userTimeout = p.userTimeout;
+    this.keep = { ...p.keep };
   }
 
   /** SO_KEEPALIVE changed (Linux sk_prot->keepalive = tcp_set_keepalive). */
@@ -93,6 +125,8 @@ export class InetSock extends Sock {
 
   /** A readiness change from the protocol: wake sleepers and pollers (sk_data_ready & co). */
   wakeAll(events: number): void {
+    const trace = this.net.trace;
+    if (trace !== undefined) trace("wakeup", { sk: this, events, waiters: this.wq.entries() });
     if (this.wq.active) this.wq.wake(events, 1);
   }
 }

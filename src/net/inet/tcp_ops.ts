@@ -42,8 +42,10 @@ import {
 } from "../../kernel/constants.js";
 import {
   EADDRINUSE,
+  EADDRNOTAVAIL,
   EAGAIN,
   EALREADY,
+  ECONNABORTED,
   ECONNREFUSED,
   EINPROGRESS,
   EINTR,
@@ -87,6 +89,13 @@ function attach(sk: InetSock, conn: TcpConn): void {
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
+    if (conn.sk.state === TCPS_CLOSE && sk.tcp === conn) {
+      // Linux tcp_done(): sk_shutdown = SHUTDOWN_MASK, then sk_state_change wakes every sleeper
+      // (a writer blocked on a full send buffer included).
+      sk.shutdown = SHUTDOWN_MASK;
+      sk.stateChange();
+      return;
+    }
     sk.wakeAll(tcpPollSk(sk));
   };
 }
@@ -105,6 +114,7 @@ function onConnGone(sk: InetSock, conn: TcpConn, orphaned: boolean): void {
 function tcpConfig(sk: InetSock, daddr: number) {
   const net = sk.net;
   return net.tcp.config({
+    sysctl: Object.keys(sk.keep).length > 0 ? { ...net.sysctl, ...sk.keep } : net.sysctl,
     advMss: net.tcp.advMssFor(daddr),
     rcvbuf: sk.rcvbuf,
     rcvbufLocked: (sk.userlocks & SOCK_RCVBUF_LOCK) !== 0,
@@ -127,6 +137,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
   const net = sk.net;
   if (addr.family === AF_UNSPEC) {
     // Linux tcp_disconnect(): abort whatever the socket had and make it unconnected again.
+    if (sk.listen) closeListener(sk);
     if (sk.tcp) {
       sk.tcp.sk.sendActiveReset();
       sk.tcp.sk.done();
@@ -135,15 +146,22 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
     }
     sock.state = SS_UNCONNECTED;
     sk.state = TCPS_CLOSE;
+    sk.raddr = 0;
+    sk.rport = 0;
+    sk.shutdown = 0;
     return 0;
   }
   const nonblock = (fileFlags & O_NONBLOCK) !== 0;
   switch (sock.state) {
     case SS_CONNECTED:
       return -EISCONN;
-    case SS_CONNECTING:
-      if (nonblock) return -EALREADY;
+    case SS_CONNECTING: {
+      // Linux __inet_stream_connect: still handshaking -> EALREADY (non-blocking) or wait; done -> the
+      // result below (0 and SS_CONNECTED, or the error).
+      const st = sk.tcp ? sk.tcp.sk.state : TCPS_CLOSE;
+      if (nonblock && (st === TCPS_SYN_SENT || st === TCP_SYN_RECV)) return -EALREADY;
       break;
+    }
     case SS_UNCONNECTED: {
       if (sk.state !== TCPS_CLOSE) return -EISCONN;
       const a = inAddr(addr);
@@ -156,13 +174,14 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
         const err = pickConnectPort(sk, saddr, daddr, dport, task.uid);
         if (err) return err;
       } else if (!net.tcp.tupleFree(saddr, sk.lport, daddr, dport)) {
-        return -EADDRNOTAVAIL_CONNECT;
+        return -EADDRNOTAVAIL;
       }
       sk.raddr = daddr;
       sk.rport = dport;
+      sk.shutdown = 0;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
       attach(sk, conn);
-      sk.laddr = sk.laddr || 0;
+      sk.laddr = saddr; // Linux tcp_v4_connect sets inet_saddr from the route
       conn.laddr = saddr;
       net.tcp.hash(conn);
       sock.state = SS_CONNECTING;
@@ -188,7 +207,7 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       const err = sk.sockError();
       sk.tcp = undefined;
       conn.purge();
-      return err || -ECONNREFUSED;
+      return err || -ECONNABORTED;
     }
     sock.state = SS_CONNECTED;
     return 0;
@@ -202,9 +221,6 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
   );
 }
 
-/** EADDRNOTAVAIL: the bound port is already connected to this destination. */
-const EADDRNOTAVAIL_CONNECT = 99;
-
 function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: number, uid: number): number {
   const net = sk.net;
   const table = net.tcp.bind;
@@ -215,7 +231,7 @@ function pickConnectPort(sk: InetSock, saddr: number, daddr: number, dport: numb
     if (owners.some((o) => !(o as { auto?: boolean }).auto)) return false;
     return net.tcp.tupleFree(saddr, p, daddr, dport);
   });
-  if (port === 0) return -EADDRNOTAVAIL_CONNECT;
+  if (port === 0) return -EADDRNOTAVAIL;
   const owner = {
     addr: 0,
     port,
@@ -262,6 +278,8 @@ function tcpListen(sock: Socket, backlog: number, task: Process): number {
     tl: undefined as unknown as TcpListener,
     acceptQ: [],
     childConfig: (daddr) => ({ cfg: tcpConfig(sk, daddr), sndbuf: sk.sndbuf }),
+    uid: task.uid,
+    reuseport: sk.reuseport,
     onChild: () => {
       sk.ackBacklog = e.acceptQ.length;
       sk.wakeAll(POLLIN | POLLRDNORM);
@@ -286,6 +304,8 @@ function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Proce
   if (sk.state !== TCP_LISTEN || !sk.listen) return -EINVAL;
   const e = sk.listen;
   const step = (): number | WaitOn => {
+    // Linux inet_csk_wait_for_connect: a listener shut down or closed meanwhile -> EINVAL.
+    if (sk.state !== TCP_LISTEN || sk.listen !== e) return -EINVAL;
     const err = sk.sockError();
     if (err) return err;
     const child = e.acceptQ.shift();
@@ -293,11 +313,7 @@ function tcpAccept(sock: Socket, newsock: Socket, fileFlags: number, task: Proce
     e.tl.acceptQueueLen--;
     sk.ackBacklog = e.acceptQ.length;
     const nsk = new InetSock(sk.kernel, sk.net, SOCK_STREAM, sk.protocol);
-    nsk.sndbuf = sk.sndbuf;
-    nsk.rcvbuf = sk.rcvbuf;
-    nsk.reuse = sk.reuse;
-    nsk.keepopen = sk.keepopen;
-    nsk.nodelay = sk.nodelay;
+    nsk.inheritFrom(sk);
     nsk.laddr = child.laddr;
     nsk.lport = child.lport;
     nsk.raddr = child.raddr;
@@ -363,14 +379,16 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     sk.syncTcpError();
     // sk_stream_wait_connect(): error first, then not-connecting -> EPIPE, else wait for the handshake
     const st = conn ? conn.sk.state : TCPS_CLOSE;
+    // Linux sk_stream_error(): a pending error is reported as is; EPIPE (also as sk_err, e.g. an RST
+    // in CLOSE_WAIT) raises SIGPIPE unless MSG_NOSIGNAL.
     if (st !== TCPS_ESTABLISHED && st !== TCP_CLOSE_WAIT) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (st === TCPS_SYN_SENT || st === TCP_SYN_RECV) return sk.connectWait;
       return copied || sigpipe(-EPIPE);
     }
     const c = conn!;
     while (copied < len) {
-      if (sk.err) return copied || sk.sockError();
+      if (sk.err) return copied || sigpipe(sk.sockError());
       if (sk.shutdown & SEND_SHUTDOWN || c.sk.finQueued) return copied || sigpipe(-EPIPE);
       // sk_stream_memory_free(): send buffer and TCP_NOTSENT_LOWAT, checked per new skb.
       const memoryFree = () => c.sndBytes < c.sndbuf && notsentBelowLowat(sk, c);
@@ -445,11 +463,20 @@ function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
   msg.name = null;
   msg.flags = 0;
   let copied = 0;
+  let slept = false;
   const step = (): number | WaitOn => {
     const conn = sk.tcp;
+    const trace = peek ? undefined : sk.net.trace; // a peek consumes nothing: not a copy to trace
+    if (slept) {
+      slept = false;
+      if (trace !== undefined) trace("sched", { sk, conn, task });
+    }
     if (!conn) return copied || -ENOTCONN; // never connected
     if (conn.rcvBytes > 0) {
-      copied += readInto(conn, msg.iov, copied, len - copied, peek);
+      if (trace !== undefined) trace("copy", { sk, conn, task });
+      const n = readInto(conn, msg.iov, copied, len - copied, peek);
+      copied += n;
+      if (trace !== undefined) trace("copied", { sk, conn, task, len: n });
       if (copied >= target || peek) return copied;
     }
     if (copied >= target) return copied;
@@ -458,6 +485,7 @@ function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     if (conn.sk.rcvShutdown || sk.shutdown & RCV_SHUTDOWN) return copied;
     const st = conn.sk.state;
     if (st === TCPS_CLOSE) return copied;
+    slept = true;
     return sk.readWait;
   };
   return blockOn(
@@ -477,8 +505,10 @@ export function tcpPollSk(sk: InetSock): number {
   const conn = sk.tcp;
   const st = conn ? conn.sk.state : TCPS_CLOSE;
   let mask = 0;
-  if (sk.shutdown === SHUTDOWN_MASK || st === TCPS_CLOSE) mask |= POLLHUP;
-  if (sk.shutdown & RCV_SHUTDOWN || conn?.sk.rcvShutdown) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  // tcp_fin() sets RCV_SHUTDOWN in sk_shutdown: the peer's FIN counts as our receive side shut.
+  const shut = sk.shutdown | (conn?.sk.rcvShutdown ? RCV_SHUTDOWN : 0);
+  if (shut === SHUTDOWN_MASK || st === TCPS_CLOSE) mask |= POLLHUP;
+  if (shut & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
   if (st !== TCPS_SYN_SENT && st !== TCP_SYN_RECV) {
     if (conn && conn.rcvBytes > 0) mask |= POLLIN | POLLRDNORM;
     if (!(sk.shutdown & SEND_SHUTDOWN)) {
@@ -487,7 +517,7 @@ export function tcpPollSk(sk: InetSock): number {
       mask |= POLLOUT | POLLWRNORM;
     }
   }
-  if (sk.err || (conn?.sk.err && st === TCPS_CLOSE)) mask |= POLLERR;
+  if (sk.err) mask |= POLLERR;
   return mask;
 }
 

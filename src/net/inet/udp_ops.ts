@@ -50,8 +50,12 @@ const UDP_MAX_PAYLOAD = 65507;
 function udpOf(sk: InetSock): UdpSock {
   if (!sk.udp) {
     const u = new UdpSock();
-    u.rcvbuf = sk.rcvbuf;
-    u.sndbuf = sk.sndbuf;
+    u.rcvbufFn = () => sk.rcvbuf;
+    u.onError = (errno) => {
+      sk.err = errno;
+      sk.errorReport();
+      sk.wakeAll(udpPollSk(sk));
+    };
     u.onWake = () => sk.wakeAll(udpPollSk(sk));
     sk.udp = u;
   }
@@ -75,9 +79,11 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   const sk = sock.sk as InetSock;
   const u = udpOf(sk);
   if (addr.family === AF_UNSPEC) {
-    u.connected = false;
-    u.raddr = 0;
-    u.rport = 0;
+    sk.net.udp.rehash(u, () => {
+      u.connected = false;
+      u.raddr = 0;
+      u.rport = 0;
+    });
     sk.raddr = 0;
     sk.rport = 0;
     sock.state = SS_UNCONNECTED;
@@ -90,14 +96,14 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   if (!sk.net.hasRoute(daddr) && daddr !== 0xffffffff) return -ENETUNREACH;
   const err = autobind(sk, task);
   if (err) return err;
-  if (sk.laddr === INADDR_ANY) {
+  sk.net.udp.rehash(u, () => {
     // Linux sets the source address the route chose (inet_saddr) and rehashes.
-    u.laddr = sk.net.sourceFor(daddr);
-  }
-  u.raddr = daddr;
-  u.rport = dport;
-  u.connected = true;
-  u.err = undefined;
+    if (sk.laddr === INADDR_ANY) u.laddr = sk.net.sourceFor(daddr);
+    u.raddr = daddr;
+    u.rport = dport;
+    u.connected = true;
+  });
+  if (sk.laddr === INADDR_ANY) sk.laddr = u.laddr; // getsockname shows the chosen source (inet_saddr)
   sk.raddr = daddr;
   sk.rport = dport;
   sock.state = SS_CONNECTED;
@@ -105,16 +111,8 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   return 0;
 }
 
-const UDP_ERRNO = { ECONNREFUSED: 111, EHOSTUNREACH: 113, ENETUNREACH: 101 } as const;
-
 /** Take a pending ICMP-reported error (sk_err) once. */
 function takeError(sk: InetSock): number {
-  const u = sk.udp;
-  if (u?.err) {
-    const e = UDP_ERRNO[u.err];
-    u.err = undefined;
-    return -e;
-  }
   return sk.sockError();
 }
 
@@ -183,7 +181,7 @@ function udpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
 /** Linux udp_poll() / datagram_poll(). */
 function udpPollSk(sk: InetSock): number {
   let mask = 0;
-  if (sk.err || sk.udp?.err) mask |= POLLERR;
+  if (sk.err) mask |= POLLERR;
   if (sk.shutdown & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
   if (sk.shutdown === SHUTDOWN_MASK) mask |= POLLHUP;
   if (sk.udp && sk.udp.rcvQ.length > 0) mask |= POLLIN | POLLRDNORM;

@@ -7,8 +7,9 @@
 //     (Linux tcp_transmit_skb: skb_cloned -> pskb_copy), so the in-flight frame's headers stay intact.
 import type { Core } from "../../core/wasm.js";
 import { DROP_NOT_SPECIFIED } from "../../generated/layout.js";
+import type { TraceFn } from "../trace.js";
 import type { TcpOutSeg } from "./segment.js";
-import { type TcpConfig, TcpSock, type TimerLike } from "./sock.js";
+import { type TcpConfig, type TcpCounter, TcpSock, type TimerLike } from "./sock.js";
 import { MAX_TCP_HEADER } from "./sysctl.js";
 
 /** What a connection needs from the protocol around it. */
@@ -20,6 +21,10 @@ export interface ConnHost {
   transmit(conn: TcpConn, seg: TcpOutSeg, skb: number): void;
   /** The connection ended (TCP_CLOSE): unhash it. */
   unhash(conn: TcpConn): void;
+  /** Bump a MIB counter (/proc/net/snmp Tcp or /proc/net/netstat TcpExt). */
+  count?(name: TcpCounter): void;
+  /** Where the trace hook lives (the host's stack), for the enqueue point. */
+  readonly stack?: { readonly trace: TraceFn | undefined };
 }
 
 export class TcpConn {
@@ -65,6 +70,8 @@ export class TcpConn {
       configurable: true,
     });
   }
+  /** The core's established-table handle while hashed (0 when not). */
+  flowHandle = 0;
 
   constructor(
     readonly host: ConnHost,
@@ -97,6 +104,7 @@ export class TcpConn {
           const max = cfg.sysctl.tcp_wmem[2];
           if (this.sndbuf < bytes) this.sndbuf = Math.min(bytes, max);
         },
+        count: (name) => host.count?.(name),
       },
       cfg,
     );
@@ -119,6 +127,7 @@ export class TcpConn {
     if (x.skbLen(q) > len) x.skbTrim(q, len);
     this.rcvQ.push(q);
     this.rcvBytes += len;
+    this.host.stack?.trace?.("enqueue", { conn: this, skb: q, len });
   }
 
   /** skbs the machine kept (queued or held) during the current input call. */

@@ -2,18 +2,25 @@
 // inbound segments (established 4-tuple first, then listener: exact address, then INADDR_ANY),
 // RST for segments that match nothing, and transmission of segments built by connections.
 // Lookup here is a host-side Map; the demultiplexing issue moves it into the core's flow tables.
+
+import { EhashTable, LhashTable } from "../../core/flow.js";
 import * as L from "../../generated/layout.js";
+import { BUF64K_SIZE } from "../../generated/layout.js";
 import { BindTable } from "../bind.js";
 import type { NetDevice } from "../device.js";
 import { pushTcpHeader } from "../emit.js";
 import type { RxFrame } from "../frame.js";
+import { HandleTable } from "../handles.js";
 import { IPPROTO_TCP, type NetStack } from "../stack.js";
 import { TcpConn } from "./conn.js";
 import type { ListenIo, RequestSock, TcpListener } from "./listen.js";
 import { segEnd, TCPF_ACK, TCPF_RST, type TcpOutSeg, type TcpSegment } from "./segment.js";
-import type { TcpConfig } from "./sock.js";
+import type { TcpConfig, TcpCounter } from "./sock.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_RECV } from "./state.js";
 import { MAX_TCP_HEADER } from "./sysctl.js";
+
+/** One segment = one linear skb: a 64 KiB buffer less the headroom for headers. */
+const TCP_SEG_CAP = BUF64K_SIZE - MAX_TCP_HEADER;
 
 /** A listening endpoint: the listener's queues plus the completed connections awaiting accept(). */
 export interface ListenEntry {
@@ -25,61 +32,91 @@ export interface ListenEntry {
   childConfig(daddr: number): { cfg: TcpConfig; sndbuf: number };
   /** A child completed the handshake (wake accept()). */
   onChild(child: TcpConn): void;
+  /** Owner uid and SO_REUSEPORT, for the listener table's reuseport groups. */
+  uid?: number;
+  reuseport?: boolean;
+  /** @internal the listener table's handle for this entry */
+  flowHandle?: number;
 }
+
+/** The connection counters that are in /proc/net/snmp's Tcp row; the others are TcpExt. */
+const TCP_MIB_ROW: ReadonlySet<TcpCounter> = new Set<TcpCounter>([
+  "RetransSegs",
+  "AttemptFails",
+  "EstabResets",
+]);
 
 function key(laddr: number, lport: number, raddr: number, rport: number): string {
   return `${laddr}:${lport}:${raddr}:${rport}`;
 }
 
 export class TcpProto {
+  /** Established connections by 4-tuple, for enumeration (/proc/net/tcp, ss); lookup is in the core. */
   readonly ehash = new Map<string, TcpConn>();
-  /** Listeners by "addr:port"; several sockets with SO_REUSEPORT form a group on one key. */
+  /** Listeners by "addr:port" (a SO_REUSEPORT group shares a key), for enumeration. */
   readonly listeners = new Map<string, ListenEntry[]>();
   readonly bind = new BindTable();
-  /** Connections created by the stack (children, TIME_WAIT) for leak accounting. */
+  /** The core's flow tables: the established 4-tuple table and the listener table. */
+  readonly flows: EhashTable;
+  readonly listenFlows: LhashTable;
+  private readonly connHandles = new HandleTable<TcpConn>();
+  private readonly listenHandles = new HandleTable<ListenEntry>();
   private secret: number;
 
   constructor(readonly net: NetStack) {
     this.secret = net.env.rand32();
+    this.flows = new EhashTable(net.core, { initFlows: 256, seed: net.env.rand32() });
+    this.listenFlows = new LhashTable(net.core, { buckets: 64, seed: net.env.rand32() });
   }
 
   // ---- tables ------------------------------------------------------------------------------------
+  // The core's tables are keyed as packets arrive: (source = the peer, destination = us).
 
   hash(conn: TcpConn): void {
-    this.ehash.set(key(conn.laddr, conn.lport, conn.raddr, conn.rport), conn);
+    const k = key(conn.laddr, conn.lport, conn.raddr, conn.rport);
+    const old = this.ehash.get(k);
+    if (old) this.unhash(old); // a closed connection on the same 4-tuple gives way
+    const h = this.connHandles.alloc(conn);
+    if (this.flows.insert(conn.raddr, conn.rport, conn.laddr, conn.lport, h) < 0) {
+      this.connHandles.release(h);
+      throw new Error(`wirestack: established table refused ${k}`);
+    }
+    conn.flowHandle = h;
+    this.ehash.set(k, conn);
   }
 
   unhash(conn: TcpConn): void {
     const k = key(conn.laddr, conn.lport, conn.raddr, conn.rport);
-    if (this.ehash.get(k) === conn) this.ehash.delete(k);
+    if (this.ehash.get(k) !== conn) return;
+    this.ehash.delete(k);
+    this.flows.delete(conn.raddr, conn.rport, conn.laddr, conn.lport);
+    this.connHandles.release(conn.flowHandle);
+    conn.flowHandle = 0;
   }
 
+  /** Linux __inet_lookup_established, in the core's 4-tuple table. */
   lookupEstablished(laddr: number, lport: number, raddr: number, rport: number): TcpConn | undefined {
-    return this.ehash.get(key(laddr, lport, raddr, rport));
+    const h = this.flows.lookup(raddr, rport, laddr, lport);
+    return h > 0 ? this.connHandles.get(h) : undefined;
   }
 
   /**
-   * Linux __inet_lookup_listener: exact local address first, then INADDR_ANY; within a SO_REUSEPORT
-   * group the member is chosen by the flow's hash (reciprocal_scale), so one flow maps to one member.
+   * Linux __inet_lookup_listener, in the core's listener table: exact local address first, then
+   * INADDR_ANY; within a SO_REUSEPORT group the member is chosen by the flow's hash, so one flow maps
+   * to one member.
    */
   lookupListener(daddr: number, dport: number, saddr = 0, sport = 0): ListenEntry | undefined {
-    const g = this.listeners.get(`${daddr}:${dport}`) ?? this.listeners.get(`0:${dport}`);
-    if (!g || g.length === 0) return undefined;
-    if (g.length === 1) return g[0];
-    const h = this.flowHash(saddr, sport, daddr, dport);
-    return g[Math.floor((h * g.length) / 2 ** 32)];
-  }
-
-  /** A seeded hash of the 4-tuple (Linux inet_ehashfn). */
-  flowHash(saddr: number, sport: number, daddr: number, dport: number): number {
-    let h = this.secret ^ Math.imul(saddr ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(daddr, 0xc2b2ae35);
-    h ^= (sport << 16) | dport;
-    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-    h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-    return (h ^ (h >>> 16)) >>> 0;
+    const h = this.listenFlows.lookup(saddr, sport, daddr, dport);
+    return h > 0 ? this.listenHandles.get(h) : undefined;
   }
 
   addListener(e: ListenEntry): void {
+    const h = this.listenHandles.alloc(e);
+    if (this.listenFlows.insert(e.addr, e.port, e.uid ?? 0, e.reuseport ?? false, h) < 0) {
+      this.listenHandles.release(h);
+      throw new Error(`wirestack: listener table refused ${e.addr}:${e.port} (bind checks should have)`);
+    }
+    e.flowHandle = h;
     const k = `${e.addr}:${e.port}`;
     const g = this.listeners.get(k);
     if (g) g.push(e);
@@ -89,18 +126,19 @@ export class TcpProto {
   removeListener(e: ListenEntry): void {
     const k = `${e.addr}:${e.port}`;
     const g = this.listeners.get(k);
-    if (!g) return;
+    if (!g || e.flowHandle === undefined) return;
     const i = g.indexOf(e);
     if (i < 0) return;
-    // Linux reuseport_detach_sock: the last member moves into the hole.
-    g[i] = g[g.length - 1];
-    g.pop();
+    this.listenFlows.delete(e.addr, e.port, e.flowHandle);
+    this.listenHandles.release(e.flowHandle);
+    e.flowHandle = undefined;
+    g.splice(i, 1);
     if (g.length === 0) this.listeners.delete(k);
   }
 
   /** Is this 4-tuple free for a new connection (Linux __inet_check_established)? */
   tupleFree(laddr: number, lport: number, raddr: number, rport: number): boolean {
-    const c = this.ehash.get(key(laddr, lport, raddr, rport));
+    const c = this.lookupEstablished(laddr, lport, raddr, rport);
     return !c || c.sk.state === TCP_CLOSE;
   }
 
@@ -124,6 +162,7 @@ export class TcpProto {
       nodelay: false,
       keepalive: false,
       userMss: 0,
+      segCap: TCP_SEG_CAP,
       ...overrides,
     };
   }
@@ -152,6 +191,8 @@ export class TcpProto {
         timer: (fn) => net.env.timer(fn),
         transmit: (c, seg, skb) => this.transmit(c.laddr, c.lport, c.raddr, c.rport, seg, skb),
         unhash: (c) => this.unhash(c),
+        count: (name) => net.snmp.inc(TCP_MIB_ROW.has(name) ? "Tcp" : "TcpExt", name),
+        stack: net,
       },
       laddr,
       lport,
@@ -168,6 +209,7 @@ export class TcpProto {
   rcv(_dev: NetDevice, skb: number, f: RxFrame): void {
     const x = this.net.core.x;
     const s = this.net.snmp;
+    this.net.trace?.("tcp", { frame: f });
     s.inc("Tcp", "InSegs");
     const t = f.tcp!;
     const seg: TcpSegment = {
@@ -184,20 +226,19 @@ export class TcpProto {
       payload: skb,
       ecn: f.ipTos & 3,
     };
+    this.net.trace?.("lookup", { frame: f });
     const conn = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (conn) {
-      this.net.trace?.("tcp-lookup", { found: "established", conn });
+      this.net.trace?.("input", { conn });
       conn.taken.clear();
-      const before = conn.sk.state;
       conn.sk.input(seg);
-      this.countTransition(before, conn.sk.state, conn);
       if (!conn.owns(skb)) x.consumeSkb(skb);
       conn.taken.clear();
       return;
     }
     const l = this.lookupListener(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
     if (l) {
-      this.net.trace?.("tcp-lookup", { found: "listener", port: f.dport });
+      this.net.trace?.("input", { listener: l });
       l.tl.input(seg);
       // The ACK that completed a handshake was handed to the child, which may have queued its data.
       const child = this.lookupEstablished(f.ipDaddr, f.dport, f.ipSaddr, f.sport);
@@ -206,18 +247,9 @@ export class TcpProto {
       return;
     }
     // No socket: RST (Linux tcp_v4_send_reset), never in reply to an RST.
-    this.net.trace?.("tcp-lookup", { found: "none" });
+    this.net.trace?.("input", { frame: f });
     if (!(seg.flags & TCPF_RST)) this.sendReset(seg);
     x.kfreeSkb(skb, L.DROP_NO_SOCKET);
-  }
-
-  private countTransition(before: number, after: number, _conn: TcpConn): void {
-    const s = this.net.snmp;
-    if (before === after) return;
-    if (after === TCP_CLOSE && (before === TCP_ESTABLISHED || before === 8) /* CLOSE_WAIT */) {
-      // Linux counts EstabResets for resets in ESTABLISHED or CLOSE_WAIT
-      if (_conn.sk.err === "ECONNRESET" || _conn.sk.err === "EPIPE") s.inc("Tcp", "EstabResets");
-    }
   }
 
   /** RST for a segment that matches no socket (RFC 9293 3.10.7.1, Linux tcp_v4_send_reset). */
@@ -258,6 +290,7 @@ export class TcpProto {
   transmit(laddr: number, lport: number, raddr: number, rport: number, seg: TcpOutSeg, skb: number): void {
     const net = this.net;
     const x = net.core.x;
+    net.trace?.("xmit", { seg, laddr, lport, raddr, rport });
     if (skb === 0) {
       skb = x.allocSkb(MAX_TCP_HEADER);
       if (skb === 0) return;

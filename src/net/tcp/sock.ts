@@ -108,6 +108,26 @@ export interface TimerLike {
   readonly pending: boolean;
 }
 
+/**
+ * The MIB counters a connection bumps itself, by their /proc names: the Tcp row's RetransSegs,
+ * AttemptFails and EstabResets, the rest TcpExt (include/uapi/linux/snmp.h).
+ */
+export type TcpCounter =
+  | "RetransSegs"
+  | "AttemptFails"
+  | "EstabResets"
+  | "TCPTimeouts"
+  | "TCPSynRetrans"
+  | "DelayedACKs"
+  | "TCPKeepAlive"
+  | "TCPAbortOnClose"
+  | "TCPAbortOnData"
+  | "TCPLossProbes"
+  | "TCPSackRecovery"
+  | "TCPRenoRecovery"
+  | "TCPChallengeACK"
+  | "TW";
+
 /** Errors a connection reports through sk_err (Linux errno names). */
 export type TcpError = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE" | "ECONNABORTED";
 
@@ -136,6 +156,8 @@ export interface TcpIo {
   established?(): void;
   /** Grow the send buffer to `bytes` unless the user fixed it (SO_SNDBUF), at most tcp_wmem[2]. */
   expandSndbuf?(bytes: number): void;
+  /** Count an event in the host's MIB (optional: a bare machine in a unit test counts nothing). */
+  count?(name: TcpCounter): void;
 }
 
 export interface TcpConfig {
@@ -159,6 +181,12 @@ export interface TcpConfig {
   windowClamp?: number;
   /** IP_TOS (the ECN bits are TCP's own). */
   tos?: number;
+  /**
+   * The most payload one segment may carry on this path (0 = no limit). Our skbs are linear (no
+   * page frags), so a segment must fit one 64 KiB buffer after its headroom; Linux's loopback MSS
+   * (65483) is larger than that, so on lo our segments are somewhat smaller than Linux's.
+   */
+  segCap?: number;
 }
 
 /** Linux icsk_ack.pending bits. */
@@ -373,7 +401,7 @@ export class TcpSock {
   private ackQuick = 0;
   private ackPingpong = 0;
   private ackAto = 0;
-  private ackTimeout = 0;
+  private ackTimeoutAt = 0;
   private ackLrcvtime = 0; // jiffies
   rcvMss = TCP_MSS_DEFAULT; // icsk_ack.rcv_mss
   private lastSegSize = 0;
@@ -412,6 +440,8 @@ export class TcpSock {
   dataSegsOut = 0;
   dataSegsIn = 0;
   lastDataRecv = 0;
+  /** Opened by connect() (tcp_info counts the SYN in bytes_acked only then). */
+  activeOpen = false;
 
   readonly rtxTimer: TimerLike;
   readonly delackTimer: TimerLike;
@@ -431,6 +461,23 @@ export class TcpSock {
     this.ca = createCongestionOps(cfg.sysctl.tcp_congestion_control) ?? createCubic();
     if (cfg.nodelay) this.nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
     if (cfg.cork) this.nonagle |= TCP_NAGLE_CORK;
+  }
+
+  // ---- read-only views for the tools (ss -i, /proc/net/tcp) ------------------------------------------
+
+  /** icsk_ack.ato, in ns. */
+  get ackTimeout(): number {
+    return this.ackAto;
+  }
+
+  /** icsk_ack.quick: ACKs still to send at once before delayed ACKs start. */
+  get quickAcksLeft(): number {
+    return this.ackQuick;
+  }
+
+  /** The congestion-control algorithm's name (tcp_info's tcpi_ca_name). */
+  get congestionName(): string {
+    return this.ca.name;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -512,10 +559,11 @@ export class TcpSock {
     let mss = this.peerMss;
     mss = Math.min(mss, this.cfg.advMss);
     if (this.cfg.userMss) mss = Math.min(mss, this.cfg.userMss);
-    // tcp_bound_to_half_wnd
-    if (this.sndMaxWnd > TCP_MSS_DEFAULT && mss > this.sndMaxWnd >> 1)
-      mss = Math.max(this.sndMaxWnd >> 1, 68 - 20 - this.tcpHeaderOptLen());
     mss -= this.tcpHeaderOptLen();
+    // tcp_bound_to_half_wnd(): no segment larger than half the peer's largest window.
+    const cutoff = this.sndMaxWnd > TCP_MSS_DEFAULT ? this.sndMaxWnd >> 1 : this.sndMaxWnd;
+    if (cutoff && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - this.tcpHeaderOptLen());
+    if (this.cfg.segCap) mss = Math.min(mss, this.cfg.segCap);
     this.mssCache = Math.max(mss, TCP_MIN_SND_MSS);
   }
 
@@ -900,14 +948,14 @@ export class TcpSock {
     const now = this.jiffies() * MS;
     let timeout = now + ato;
     if (this.ackPending & ICSK_ACK_TIMER) {
-      if (this.ackTimeout <= now + Math.floor(ato / MS / 4) * MS) {
+      if (this.ackTimeoutAt <= now + Math.floor(ato / MS / 4) * MS) {
         this.sendAck();
         return;
       }
-      if (!(timeout < this.ackTimeout)) timeout = this.ackTimeout;
+      if (!(timeout < this.ackTimeoutAt)) timeout = this.ackTimeoutAt;
     }
     this.ackPending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
-    this.ackTimeout = timeout;
+    this.ackTimeoutAt = timeout;
     this.delackTimer.mod(timeout);
   }
 
@@ -939,18 +987,18 @@ export class TcpSock {
     // Linux compresses further SACKs (tcp_comp_sack_*): at most one ACK per 5 % of the RTT (<= 1 ms).
     const rttUs = this.rtt.srttUs ? this.rtt.srttUs >> 3 : 100_000;
     const delay = Math.min(this.sysctl.tcp_comp_sack_delay_ns, Math.floor((rttUs * 1000) / 20));
-    if (!(this.ackPending & ICSK_ACK_TIMER) || this.ackTimeout > this.now() + delay) {
+    if (!(this.ackPending & ICSK_ACK_TIMER) || this.ackTimeoutAt > this.now() + delay) {
       this.ackPending |= ICSK_ACK_TIMER;
-      this.ackTimeout = this.now() + delay;
-      this.delackTimer.mod(this.ackTimeout);
+      this.ackTimeoutAt = this.now() + delay;
+      this.delackTimer.mod(this.ackTimeoutAt);
     }
   }
 
   private onDelackTimer(): void {
     if (this.state === TCP_CLOSE) return;
     if (!(this.ackPending & ICSK_ACK_TIMER)) return;
-    if (this.ackTimeout > this.now()) {
-      this.delackTimer.mod(this.ackTimeout);
+    if (this.ackTimeoutAt > this.now()) {
+      this.delackTimer.mod(this.ackTimeoutAt);
       return;
     }
     this.ackPending &= ~ICSK_ACK_TIMER;
@@ -963,6 +1011,7 @@ export class TcpSock {
         this.ackPingpong = 0;
         this.ackAto = TCP_ATO_MIN;
       }
+      this.io.count?.("DelayedACKs");
       this.sendAck();
     }
   }
@@ -1457,6 +1506,7 @@ export class TcpSock {
     this.rcvNxt = 0;
     this.rcvWup = 0;
     this.state = TCP_SYN_SENT;
+    this.activeOpen = true;
     this.synSentAt = this.now();
     this.retransStamp = this.tsRaw();
     this.ca.init(this.ccView());
@@ -1672,6 +1722,7 @@ export class TcpSock {
       ) {
         // RFC 1122 4.2.2.13: data after close() - reset (Linux tcp_rcv_state_process returns
         // TCP_ABORT_ON_DATA and tcp_v4_do_rcv answers the segment with tcp_v4_send_reset).
+        this.io.count?.("TCPAbortOnData");
         this.sendResetFor(seg);
         this.fail("ECONNRESET");
         return;
@@ -1767,8 +1818,8 @@ export class TcpSock {
         this.scheduleAck();
         this.enterQuickackMode(TCP_MAX_QUICKACKS);
         this.ackPending |= ICSK_ACK_TIMER;
-        this.ackTimeout = this.now() + TCP_DELACK_MAX;
-        this.delackTimer.mod(this.ackTimeout);
+        this.ackTimeoutAt = this.now() + TCP_DELACK_MAX;
+        this.delackTimer.mod(this.ackTimeoutAt);
       } else {
         this.sendAck();
       }
@@ -1836,6 +1887,7 @@ export class TcpSock {
   /** Linux tcp_send_challenge_ack() (RFC 5961), per-socket rate limited. */
   private sendChallengeAck(): void {
     if (this.oowRateLimitedRaw()) return;
+    this.io.count?.("TCPChallengeACK");
     this.sendAck();
   }
 
@@ -2622,6 +2674,7 @@ export class TcpSock {
 
   /** Linux tcp_enter_recovery(). */
   private enterRecovery(eceAck: boolean): void {
+    this.io.count?.(this.isReno() ? "TCPRenoRecovery" : "TCPSackRecovery");
     this.priorSsthresh = 0;
     this.initUndo();
     if (!this.inCwndReduction()) {
@@ -2925,6 +2978,7 @@ export class TcpSock {
     }
     const pcount = skb.pcount;
     this.totalRetrans += pcount;
+    for (let i = 0; i < pcount; i++) this.io.count?.("RetransSegs");
     this.bytesRetrans += skbLen(skb);
     this.transmitSkb(skb, true);
     // The retransmitted skb moves to the tail of the transmit-order list.
@@ -3087,6 +3141,7 @@ export class TcpSock {
         }
       }
       if (sent) {
+        this.io.count?.("TCPLossProbes");
         this.tlpHighSeq = this.sndNxt;
         this.pending = 0;
       }
@@ -3218,6 +3273,7 @@ export class TcpSock {
       this.retransmitSkb(head, 1);
     } else {
       if (this.writeTimeout()) return;
+      this.io.count?.("TCPTimeouts");
       this.enterLoss();
       this.retransmits++;
       this.totalRto++;
@@ -3234,6 +3290,9 @@ export class TcpSock {
   /** SYN or SYN-ACK retransmission in SYN_SENT / simultaneous-open SYN_RECV. */
   private synRetransmitTimer(): void {
     if (this.writeTimeout()) return;
+    this.io.count?.("TCPTimeouts");
+    this.io.count?.("TCPSynRetrans");
+    this.io.count?.("RetransSegs");
     this.retransmits++;
     this.synRetransmitted = true;
     this.totalRetrans++;
@@ -3354,6 +3413,7 @@ export class TcpSock {
 
   private onKeepaliveTimer(): void {
     if (this.state === TCP_TIME_WAIT) {
+      this.io.count?.("TW"); // Linux tw_timer_handler: LINUX_MIB_TIMEWAITED
       this.done();
       return;
     }
@@ -3374,6 +3434,7 @@ export class TcpSock {
       return;
     }
     this.keepaliveProbes++;
+    this.io.count?.("TCPKeepAlive");
     this.writeWakeupKeepalive();
     this.keepaliveTimer.mod(this.now() + s.tcp_keepalive_intvl * 1000 * MS);
   }
@@ -3715,11 +3776,14 @@ export class TcpSock {
     }
     if (unread > 0) {
       // RFC 2525 2.17: data lost on close -> RST (Linux LINUX_MIB_TCPABORTONCLOSE).
+      this.io.count?.("TCPAbortOnClose");
       this.sendActiveReset();
       this.done();
       return;
     }
     if (lingerZero) {
+      // SO_LINGER with a zero timeout goes through tcp_disconnect and counts TCPAbortOnData.
+      this.io.count?.("TCPAbortOnData");
       this.sendActiveReset();
       this.done();
       return;
@@ -3797,11 +3861,15 @@ export class TcpSock {
   /** Abort with an error (Linux tcp_done after tcp_reset / tcp_write_err). */
   fail(e: TcpError): void {
     this.err = e;
+    // Linux tcp_done(): a connection that dies while still opening is a failed attempt.
+    if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) this.io.count?.("AttemptFails");
     this.done();
   }
 
   /** Enter TCP_CLOSE and stop every timer (Linux tcp_done). */
   done(): void {
+    // Linux tcp_set_state(TCP_CLOSE): leaving ESTABLISHED or CLOSE_WAIT for CLOSE is a reset.
+    if (this.state === TCP_ESTABLISHED || this.state === TCP_CLOSE_WAIT) this.io.count?.("EstabResets");
     this.clearXmitTimer();
     this.delackTimer.del();
     this.keepaliveTimer.del();

@@ -1,18 +1,36 @@
 // TCP states, numbered exactly as Linux include/net/tcp_states.h, with the names /proc/net/tcp (hex
 // number), ss (short names) and netstat-style tools print.
 
-export const TCP_ESTABLISHED = 1;
-export const TCP_SYN_SENT = 2;
-export const TCP_SYN_RECV = 3;
-export const TCP_FIN_WAIT1 = 4;
-export const TCP_FIN_WAIT2 = 5;
-export const TCP_TIME_WAIT = 6;
-export const TCP_CLOSE = 7;
-export const TCP_CLOSE_WAIT = 8;
-export const TCP_LAST_ACK = 9;
-export const TCP_LISTEN = 10;
-export const TCP_CLOSING = 11;
-export const TCP_NEW_SYN_RECV = 12;
+// The numbers live with the kernel's other Linux constants (AF_UNIX uses them too).
+import {
+  TCP_CLOSE,
+  TCP_CLOSE_WAIT,
+  TCP_CLOSING,
+  TCP_ESTABLISHED,
+  TCP_FIN_WAIT1,
+  TCP_FIN_WAIT2,
+  TCP_LAST_ACK,
+  TCP_LISTEN,
+  TCP_NEW_SYN_RECV,
+  TCP_SYN_RECV,
+  TCP_SYN_SENT,
+  TCP_TIME_WAIT,
+} from "../../kernel/constants.js";
+
+export {
+  TCP_CLOSE,
+  TCP_CLOSE_WAIT,
+  TCP_CLOSING,
+  TCP_ESTABLISHED,
+  TCP_FIN_WAIT1,
+  TCP_FIN_WAIT2,
+  TCP_LAST_ACK,
+  TCP_LISTEN,
+  TCP_NEW_SYN_RECV,
+  TCP_SYN_RECV,
+  TCP_SYN_SENT,
+  TCP_TIME_WAIT,
+};
 
 export type TcpState = number;
 
