@@ -118,6 +118,8 @@ export class Kernel implements FileHost {
   private wakeSeq = 0;
   private settledSeq = -1;
   private rtHandle: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped whenever the real-time schedule is re-armed or stopped (cancels a pending turn). */
+  private rtGen = 0;
   private rtAt = Number.POSITIVE_INFINITY;
 
   constructor(opts: KernelOptions = {}) {
@@ -332,6 +334,7 @@ export class Kernel implements FileHost {
   }
 
   stopRealtime(): void {
+    this.rtGen++;
     if (this.rtHandle !== null) clearTimeout(this.rtHandle);
     this.rtHandle = null;
     this.rtAt = Number.POSITIVE_INFINITY;
@@ -347,10 +350,21 @@ export class Kernel implements FileHost {
   private rtArm(): void {
     if (this.rtHandle !== null) clearTimeout(this.rtHandle);
     this.rtHandle = null;
+    this.rtGen++;
     const t = this.nextEventTime();
     this.rtAt = t;
     if (t === Number.POSITIVE_INFINITY) return;
     const delayMs = Math.max(0, (t - this.clock.now()) / 1e6);
+    if (delayMs < 1) {
+      // Due now (or within a millisecond): a host timer would wait at least 1 ms (Node clamps
+      // setTimeout(0) to 1 ms, browsers to 4), which idles a real-time bridge; take the next
+      // event-loop turn instead. rtGen cancels it if the schedule changes first.
+      const gen = this.rtGen;
+      void macrotask().then(() => {
+        if (gen === this.rtGen) this.rtFire();
+      });
+      return;
+    }
     this.rtHandle = setTimeout(() => this.rtFire(), delayMs);
   }
 

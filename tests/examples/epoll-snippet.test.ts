@@ -1,4 +1,4 @@
-// The edge-triggered echo loop of docs-snippets/epoll.md, run as a test. The code between the markers
+// The edge-triggered echo loop of README.md (I/O multiplexing), run as a test. The code between the markers
 // must stay identical to the snippet's code block (checked below).
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
@@ -99,8 +99,8 @@ it("the snippet shows exactly this code", () => {
       .filter((l) => l !== "");
   const test = readFileSync(new URL(import.meta.url), "utf8");
   const inTest = test.slice(test.indexOf("// SNIPPET:begin") + 16, test.indexOf("  // SNIPPET:end"));
-  const md = readFileSync(new URL("../../docs-snippets/epoll.md", import.meta.url), "utf8");
-  const start = md.indexOf("```ts\n") + 6;
+  const md = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const start = md.indexOf("```ts\n", md.indexOf("<!-- example:epoll -->")) + 6;
   const block = md.slice(start, md.indexOf("```", start));
   const inMd = block.split("\n").filter((l) => !l.startsWith("import "));
   expect(body(inMd.join("\n"))).toEqual(body(inTest));
