@@ -4,15 +4,14 @@
 // values from `[1]` / `{l_onoff=1, l_linger=0}`) and the results back into SyscallOutcomes with the
 // values the call wrote into its output arguments.
 //
-// poll() is served here over the kernel's file readiness interface (FileOperations.poll and the
-// file's wait queue): the kernel has no poll syscall yet. epoll is not (scripts using it are
-// reported UNSUPPORTED by the engine).
+// poll() and the epoll calls are the kernel's.
 import { AF_INET, FIONREAD, SIOCINQ, SIOCOUTQ, SOL_IP, SOL_SOCKET, SOL_TCP } from "../kernel/constants.js";
+import type { EpollEvent } from "../kernel/eventpoll.js";
 import type { Process } from "../kernel/process.js";
+import type { PollFd } from "../kernel/select.js";
 import type { MsgHdr, SockAddr } from "../kernel/socket.js";
 import type { OptOut, OptVal } from "../kernel/sockopt.js";
 import type { RawSys } from "../kernel/syscalls.js";
-import { WaitEntry } from "../kernel/waitqueue.js";
 import type { EngineSettings, StructField, SyscallCall, SyscallOutcome, Value } from "./engine.js";
 
 /** A call's result before it is known: a number now, or a promise of one; `out` reads the out-params. */
@@ -237,102 +236,78 @@ export class ScriptSyscalls {
       case "epoll_create":
         return { ret: sys.epoll_create(intArg(a[0], "size")) };
       case "epoll_create1":
-        return { ret: sys.epoll_create1(a[0] ? intArg(a[0], "flags") : 0) };
-      case "epoll_ctl": {
-        const ev = a[3];
-        let event: { events: number; data: number } | null = null;
-        if (ev?.kind === "struct") {
-          const data = field(ev, "fd") ?? field(ev, "u32") ?? field(ev, "u64") ?? field(ev, "ptr");
-          event = { events: intArg(field(ev, "events"), "events"), data: data ? intArg(data, "data") : 0 };
-        }
-        return { ret: sys.epoll_ctl(fd(), intArg(a[1], "op"), intArg(a[2], "fd"), event) };
-      }
-      case "epoll_wait": {
-        const events: { events: number; data: number }[] = [];
-        const r = sys.epoll_wait(fd(), events, intArg(a[2], "maxevents"), intArg(a[3], "timeout"));
-        const out = (n: number) => {
-          if (n < 0) return undefined;
-          // packetdrill shows one struct epoll_event: the first reported, or zeros when none was
-          const e = n > 0 ? events[0] : { events: 0, data: 0 };
-          const fields: StructField[] = [
-            { name: "events", args: null, value: int(e.events) },
-            { name: n > 0 ? "fd" : "ptr", args: null, value: int(e.data) },
-          ];
-          return { 1: { kind: "struct", fields } as Value };
+        return { ret: sys.epoll_create1(intArg(a[0], "flags")) };
+      case "epoll_ctl":
+        return {
+          ret: sys.epoll_ctl(fd(), intArg(a[1], "op"), intArg(a[2], "fd"), this.epollEvent(a[3])),
         };
-        return { ret: r, out };
-      }
+      case "epoll_wait":
+        return this.epollWait(a);
       default:
         throw new Unsupported(`the ${c.name}() system call`);
     }
   }
 
-  /**
-   * poll(fds, nfds, timeout_ms) over each file's readiness and wait queue (Linux do_sys_poll): report
-   * at once when something is ready, else sleep until a wake-up makes something ready or the timeout
-   * (on the kernel's clock) passes.
-   */
+  /** poll(fds, nfds, timeout_ms): the kernel's poll; the pollfd array comes back with revents. */
   private poll(a: Value[]): Pending {
     const list = a[0];
     if (list?.kind !== "array") throw new Unsupported("poll() needs a pollfd array");
-    const timeoutMs = intArg(a[2], "timeout");
-    const fds = list.items.map((it) => ({
+    const fds: PollFd[] = list.items.map((it) => ({
       fd: intArg(field(it, "fd"), "pollfd.fd"),
       events: intArg(field(it, "events"), "pollfd.events"),
+      revents: 0,
     }));
-    const kernel = this.proc.kernel;
-    const scan = (): number[] =>
-      fds.map(({ fd, events }) => {
-        const f = this.proc.files.lookup(fd);
-        if (!f) return 0x20; // POLLNVAL
-        // POLLERR and POLLHUP are always reported (Linux ignores them in the requested mask).
-        return f.ops.poll(f, events) & (events | 0x8 | 0x10);
-      });
-    const result = (revents: number[]) => ({
-      n: revents.filter((r) => r !== 0).length,
-      out: {
-        0: {
-          kind: "array",
-          items: fds.map(({ fd, events }, i) => ({
-            kind: "struct",
-            fields: [
-              { name: "fd", args: null, value: int(fd) },
-              { name: "events", args: null, value: int(events) },
-              { name: "revents", args: null, value: int(revents[i]) },
-            ],
-          })),
-        } as Value,
+    const out = (): Record<number, Value> => ({
+      0: {
+        kind: "array",
+        items: fds.map((p) => ({
+          kind: "struct",
+          fields: [
+            { name: "fd", args: null, value: int(p.fd) },
+            { name: "events", args: null, value: int(p.events) },
+            { name: "revents", args: null, value: int(p.revents) },
+          ],
+        })),
       },
     });
-    const now = scan();
-    let last = result(now);
-    if (last.n > 0 || timeoutMs === 0) return { ret: last.n, out: () => last.out };
-    const ret = new Promise<number>((resolve) => {
-      const entries: WaitEntry[] = [];
-      let timer: { cancel(): boolean } | null = null;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        for (const e of entries) e.detach();
-        timer?.cancel();
-        last = result(scan());
-        resolve(last.n);
-      };
-      for (const { fd } of fds) {
-        const f = this.proc.files.lookup(fd);
-        const wq = f ? f.ops.pollQueue(f) : null;
-        if (!wq) continue;
-        const e = new WaitEntry(-1, () => {
-          if (scan().some((r) => r !== 0)) queueMicrotask(finish);
-          return true;
-        });
-        wq.add(e);
-        entries.push(e);
-      }
-      if (timeoutMs > 0) timer = kernel.after(timeoutMs * 1e6, finish);
+    return { ret: this.sys.poll(fds, intArg(a[2], "timeout")), out: (r) => (r < 0 ? undefined : out()) };
+  }
+
+  /** The epoll_event an epoll_ctl line describes: `{events=..., fd=N}` (data.fd) or `ptr=`/`u32=`/`u64=`. */
+  private epollEvent(v: Value | undefined): EpollEvent | null {
+    if (!v || (v.kind === "int" && v.value === 0)) return null;
+    if (v.kind !== "struct") throw new Unsupported("this epoll_event");
+    const events = intArg(field(v, "events"), "epoll_event.events");
+    const data = field(v, "fd") ?? field(v, "ptr") ?? field(v, "u32") ?? field(v, "u64");
+    return { events, data: data?.kind === "int" ? data.value : 0 };
+  }
+
+  /**
+   * epoll_wait(epfd, events, maxevents, timeout): the events array comes back as the script writes it
+   * (one struct, or an array of them), each with `events` and the data as `fd`.
+   */
+  private epollWait(a: Value[]): Pending {
+    const events: EpollEvent[] = [];
+    const shape = a[1];
+    const asStruct = (e: EpollEvent): Value => ({
+      kind: "struct",
+      fields: [
+        { name: "events", args: null, value: int(e.events) },
+        { name: "fd", args: null, value: int(e.data) },
+      ],
     });
-    return { ret, out: () => last.out };
+    const out = (r: number): Record<number, Value> | undefined => {
+      if (r <= 0) return undefined;
+      if (shape?.kind === "array") return { 1: { kind: "array", items: events.slice(0, r).map(asStruct) } };
+      return { 1: asStruct(events[0]) };
+    };
+    const ret = this.sys.epoll_wait(
+      intArg(a[0], "epfd"),
+      events,
+      intArg(a[2], "maxevents"),
+      intArg(a[3], "timeout"),
+    );
+    return { ret, out };
   }
 }
 

@@ -287,9 +287,9 @@ describe("backpressure, half-close and errors", () => {
     c.end();
     const [s, got] = await drive(world, serverEnd);
     expect(got).toBe("ping");
-    // The server's ACK of the FIN is a delayed ACK: Linux's tcp_fin enters pingpong mode on the move
-    // to CLOSE_WAIT, expecting to piggyback it on a reply. 200 ms covers the delayed-ACK timer.
-    await world.kernel.advance(200e6);
+    // The server's ACK of the FIN is delayed (Linux tcp_fin enters pingpong mode: 40 ms ATO), then
+    // reaches the client.
+    await world.kernel.advance(41e6);
     expect([cState(), sState()]).toEqual(["FIN_WAIT2", "CLOSE_WAIT"]);
     expect(s.writable).toBe(true); // half-open: the server may still write
     s.end("pong");

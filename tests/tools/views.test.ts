@@ -152,7 +152,9 @@ describe("views of a live World", async () => {
   it("ss -tnio shows the engine's tcp_info", () => {
     const lines = cli.ss("-tnio").split("\n");
     const info = lines[2];
-    expect(info).toMatch(/^\t ts sack reno wscale:7,7 rto:[\d.]+ rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 /);
+    // cubic is Linux's default; the RTO is whole jiffies (HZ = 1000), so a tiny RTT shows rto:201.
+    expect(info).toMatch(/^\t ts sack cubic wscale:7,7 rto:201 rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 /);
+    // An application-limited flow does not grow cwnd (Linux tcp_is_cwnd_limited, RFC 7661).
     expect(info).toContain(" advmss:1448 cwnd:10 bytes_sent:5 bytes_acked:6 ");
     expect(info).toContain(" segs_out:3 segs_in:2 data_segs_out:1 ");
   });

@@ -41,8 +41,6 @@ export class TcpConn {
   /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
   onDestroy: () => void = () => {};
   destroyed = false;
-  /** The core's established-table handle while hashed (0 when not). */
-  flowHandle = 0;
   private ownRcvbuf: number;
   private ownSndbuf: number;
   /** Where the buffer sizes live once a socket owns the connection (SO_SNDBUF / SO_RCVBUF apply at once). */
@@ -72,6 +70,8 @@ export class TcpConn {
       configurable: true,
     });
   }
+  /** The core's established-table handle while hashed (0 when not). */
+  flowHandle = 0;
 
   constructor(
     readonly host: ConnHost,
@@ -98,13 +98,13 @@ export class TcpConn {
         wake: () => this.onWake(),
         destroy: () => this.destroy(),
         established: () => this.onEstablished?.(),
-        count: (name) => host.count?.(name),
         expandSndbuf: (bytes) => {
           // SOCK_SNDBUF_LOCK (1): the user set SO_SNDBUF.
           if (this.bufs && this.bufs.userlocks & 1) return;
           const max = cfg.sysctl.tcp_wmem[2];
           if (this.sndbuf < bytes) this.sndbuf = Math.min(bytes, max);
         },
+        count: (name) => host.count?.(name),
       },
       cfg,
     );

@@ -35,8 +35,9 @@ export class RttEstimator {
   get srtt(): number {
     return (this.srttUs / 8) * US;
   }
+  /** What tcp_info reports as tcpi_rttvar: mdev_us >> 2 (not the RTO's rttvar), in ns. */
   get rttvar(): number {
-    return (this.rttvarUs / 4) * US;
+    return (this.mdevUs / 4) * US;
   }
   /** Minimum RTT in ns (Infinity before the first sample). */
   get minRtt(): number {

@@ -108,9 +108,6 @@ export interface TimerLike {
   readonly pending: boolean;
 }
 
-/** Errors a connection reports through sk_err (Linux errno names). */
-export type TcpError = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE" | "ECONNABORTED";
-
 /**
  * The MIB counters a connection bumps itself, by their /proc names: the Tcp row's RetransSegs,
  * AttemptFails and EstabResets, the rest TcpExt (include/uapi/linux/snmp.h).
@@ -125,7 +122,14 @@ export type TcpCounter =
   | "TCPKeepAlive"
   | "TCPAbortOnClose"
   | "TCPAbortOnData"
+  | "TCPLossProbes"
+  | "TCPSackRecovery"
+  | "TCPRenoRecovery"
+  | "TCPChallengeACK"
   | "TW";
+
+/** Errors a connection reports through sk_err (Linux errno names). */
+export type TcpError = "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EPIPE" | "ECONNABORTED";
 
 /** What the machine needs from the socket layer around it. */
 export interface TcpIo {
@@ -436,6 +440,8 @@ export class TcpSock {
   dataSegsOut = 0;
   dataSegsIn = 0;
   lastDataRecv = 0;
+  /** Opened by connect() (tcp_info counts the SYN in bytes_acked only then). */
+  activeOpen = false;
 
   readonly rtxTimer: TimerLike;
   readonly delackTimer: TimerLike;
@@ -455,6 +461,23 @@ export class TcpSock {
     this.ca = createCongestionOps(cfg.sysctl.tcp_congestion_control) ?? createCubic();
     if (cfg.nodelay) this.nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
     if (cfg.cork) this.nonagle |= TCP_NAGLE_CORK;
+  }
+
+  // ---- read-only views for the tools (ss -i, /proc/net/tcp) ------------------------------------------
+
+  /** icsk_ack.ato, in ns. */
+  get ackTimeout(): number {
+    return this.ackAto;
+  }
+
+  /** icsk_ack.quick: ACKs still to send at once before delayed ACKs start. */
+  get quickAcksLeft(): number {
+    return this.ackQuick;
+  }
+
+  /** The congestion-control algorithm's name (tcp_info's tcpi_ca_name). */
+  get congestionName(): string {
+    return this.ca.name;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -536,10 +559,10 @@ export class TcpSock {
     let mss = this.peerMss;
     mss = Math.min(mss, this.cfg.advMss);
     if (this.cfg.userMss) mss = Math.min(mss, this.cfg.userMss);
-    // tcp_bound_to_half_wnd
-    if (this.sndMaxWnd > TCP_MSS_DEFAULT && mss > this.sndMaxWnd >> 1)
-      mss = Math.max(this.sndMaxWnd >> 1, 68 - 20 - this.tcpHeaderOptLen());
     mss -= this.tcpHeaderOptLen();
+    // tcp_bound_to_half_wnd(): no segment larger than half the peer's largest window.
+    const cutoff = this.sndMaxWnd > TCP_MSS_DEFAULT ? this.sndMaxWnd >> 1 : this.sndMaxWnd;
+    if (cutoff && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - this.tcpHeaderOptLen());
     if (this.cfg.segCap) mss = Math.min(mss, this.cfg.segCap);
     this.mssCache = Math.max(mss, TCP_MIN_SND_MSS);
   }
@@ -980,7 +1003,6 @@ export class TcpSock {
     }
     this.ackPending &= ~ICSK_ACK_TIMER;
     if (this.ackScheduled()) {
-      this.io.count?.("DelayedACKs");
       if (!this.inPingpong()) {
         // Delayed ACK missed: inflate ATO.
         this.ackAto = Math.min(this.ackAto * 2, this.rtt.rto);
@@ -989,6 +1011,7 @@ export class TcpSock {
         this.ackPingpong = 0;
         this.ackAto = TCP_ATO_MIN;
       }
+      this.io.count?.("DelayedACKs");
       this.sendAck();
     }
   }
@@ -1468,11 +1491,7 @@ export class TcpSock {
   }
 
   /** Start an active open (Linux tcp_connect). */
-  /** This end sent the SYN (tcpi "active open" for ss). */
-  activeOpen = false;
-
   connect(iss: number, tsOffset: number): void {
-    this.activeOpen = true;
     this.iss = iss >>> 0;
     this.tsOffset = tsOffset >>> 0;
     this.sndUna = this.iss;
@@ -1487,6 +1506,7 @@ export class TcpSock {
     this.rcvNxt = 0;
     this.rcvWup = 0;
     this.state = TCP_SYN_SENT;
+    this.activeOpen = true;
     this.synSentAt = this.now();
     this.retransStamp = this.tsRaw();
     this.ca.init(this.ccView());
@@ -1702,6 +1722,7 @@ export class TcpSock {
       ) {
         // RFC 1122 4.2.2.13: data after close() - reset (Linux tcp_rcv_state_process returns
         // TCP_ABORT_ON_DATA and tcp_v4_do_rcv answers the segment with tcp_v4_send_reset).
+        this.io.count?.("TCPAbortOnData");
         this.sendResetFor(seg);
         this.fail("ECONNRESET");
         return;
@@ -1866,6 +1887,7 @@ export class TcpSock {
   /** Linux tcp_send_challenge_ack() (RFC 5961), per-socket rate limited. */
   private sendChallengeAck(): void {
     if (this.oowRateLimitedRaw()) return;
+    this.io.count?.("TCPChallengeACK");
     this.sendAck();
   }
 
@@ -2652,6 +2674,7 @@ export class TcpSock {
 
   /** Linux tcp_enter_recovery(). */
   private enterRecovery(eceAck: boolean): void {
+    this.io.count?.(this.isReno() ? "TCPRenoRecovery" : "TCPSackRecovery");
     this.priorSsthresh = 0;
     this.initUndo();
     if (!this.inCwndReduction()) {
@@ -2955,7 +2978,7 @@ export class TcpSock {
     }
     const pcount = skb.pcount;
     this.totalRetrans += pcount;
-    for (let k = 0; k < pcount; k++) this.io.count?.("RetransSegs");
+    for (let i = 0; i < pcount; i++) this.io.count?.("RetransSegs");
     this.bytesRetrans += skbLen(skb);
     this.transmitSkb(skb, true);
     // The retransmitted skb moves to the tail of the transmit-order list.
@@ -3118,6 +3141,7 @@ export class TcpSock {
         }
       }
       if (sent) {
+        this.io.count?.("TCPLossProbes");
         this.tlpHighSeq = this.sndNxt;
         this.pending = 0;
       }
@@ -3237,7 +3261,6 @@ export class TcpSock {
       return;
     }
     if (!this.packetsOut) return;
-    this.io.count?.("TCPTimeouts");
     const head = this.rtxQ[0];
     if (!this.sndWnd && !this.orphan && head) {
       // Receiver shrank the window to zero: our retransmits are zero-window probes.
@@ -3250,6 +3273,7 @@ export class TcpSock {
       this.retransmitSkb(head, 1);
     } else {
       if (this.writeTimeout()) return;
+      this.io.count?.("TCPTimeouts");
       this.enterLoss();
       this.retransmits++;
       this.totalRto++;
@@ -3758,6 +3782,8 @@ export class TcpSock {
       return;
     }
     if (lingerZero) {
+      // SO_LINGER with a zero timeout goes through tcp_disconnect and counts TCPAbortOnData.
+      this.io.count?.("TCPAbortOnData");
       this.sendActiveReset();
       this.done();
       return;
@@ -3835,14 +3861,14 @@ export class TcpSock {
   /** Abort with an error (Linux tcp_done after tcp_reset / tcp_write_err). */
   fail(e: TcpError): void {
     this.err = e;
+    // Linux tcp_done(): a connection that dies while still opening is a failed attempt.
+    if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) this.io.count?.("AttemptFails");
     this.done();
   }
 
   /** Enter TCP_CLOSE and stop every timer (Linux tcp_done). */
   done(): void {
-    // Linux tcp_set_state(TCP_CLOSE): a connection that never got going is an AttemptFail; one that
-    // was ESTABLISHED or CLOSE_WAIT counts as EstabResets.
-    if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) this.io.count?.("AttemptFails");
+    // Linux tcp_set_state(TCP_CLOSE): leaving ESTABLISHED or CLOSE_WAIT for CLOSE is a reset.
     if (this.state === TCP_ESTABLISHED || this.state === TCP_CLOSE_WAIT) this.io.count?.("EstabResets");
     this.clearXmitTimer();
     this.delackTimer.del();
@@ -3863,16 +3889,6 @@ export class TcpSock {
   /** Readiness facts the socket layer turns into poll bits. */
   get sendClosed(): boolean {
     return this.finQueued || this.sndShutdown || this.state === TCP_CLOSE;
-  }
-
-  /** icsk_ack.ato, in ns (ss -i ato). */
-  get ackTimeout(): number {
-    return this.ackAto;
-  }
-
-  /** icsk_ack.quick: ACKs still to send at once before delayed ACKs start. */
-  get quickAcksLeft(): number {
-    return this.ackQuick;
   }
 
   /** For ss -i / TCP_INFO: the congestion state name's number (tcpi_ca_state). */

@@ -95,8 +95,7 @@ export function connTcpInfo(world: World, net: NetStack, conn: TcpConn): TcpInfo
   const sk = conn.sk;
   const now = world.kernel.now();
   const t = emptyTcpInfo();
-  // The engine's congestion control is NewReno (RFC 6582), Linux's "reno" module.
-  t.congestion = "reno";
+  t.congestion = sk.congestionName;
   const opts: TcpiOption[] = [];
   if (sk.tsOk) opts.push("ts");
   if (sk.sackOk) opts.push("sack");
@@ -104,13 +103,13 @@ export function connTcpInfo(world: World, net: NetStack, conn: TcpConn): TcpInfo
   t.options = opts;
   t.sndWscale = sk.sndWscale;
   t.rcvWscale = sk.rcvWscale;
-  // icsk_rto already carries the backoff (the TCP machine doubles rtt.rto on each expiry, as Linux).
+  // icsk_rto, which already carries the exponential backoff (as Linux's).
   t.rto = Math.min(sk.rtt.rto, TCP_RTO_MAX) / 1000;
   // Linux leaves icsk_ack.ato at 0 until the first data segment arrives (tcp_event_data_recv).
   t.ato = sk.dataSegsIn > 0 ? sk.ackTimeout / 1000 : 0;
   t.backoff = sk.backoff;
   t.rtt = Math.round(sk.rtt.srtt / 1000);
-  t.rttvar = Math.round(sk.rtt.mdevUs / 4); // Linux tcp_get_info: tcpi_rttvar = mdev_us >> 2
+  t.rttvar = Math.round(sk.rtt.rttvar / 1000);
   t.sndMss = sk.mssCache;
   t.rcvMss = sk.rcvMss;
   // Linux's tp->advmss leaves room for the timestamp option when it was negotiated.
@@ -133,13 +132,8 @@ export function connTcpInfo(world: World, net: NetStack, conn: TcpConn): TcpInfo
   t.lastDataSent = Math.floor((now - sk.lastSend) / 1e6);
   t.lastDataRecv = Math.floor((now - sk.lastRecv) / 1e6);
   t.lastAckRecv = Math.floor((now - sk.lastRecv) / 1e6);
-  // The engine does not pace; Linux computes sk_pacing_rate all the same (tcp_update_pacing_rate):
-  // mss * max(cwnd, packets_out) / srtt, times 200% in slow start, 120% after.
-  if (sk.rtt.srtt > 0) {
-    const ratio = sk.cwnd < sk.ssthresh / 2 ? 2 : 1.2;
-    const srttUs = sk.rtt.srtt / 1000;
-    t.pacingRate = Math.floor((sk.mssCache * Math.max(sk.cwnd, sk.packetsOut) * 1e6 * ratio) / srttUs);
-  }
+  // sk_pacing_rate as tcp_update_pacing_rate keeps it (the engine sizes TSO bursts with it).
+  t.pacingRate = sk.pacingRate;
   t.unacked = sk.packetsOut;
   t.totalRetrans = sk.totalRetrans;
   // No receive-buffer autotuning in the engine: rcv_space stays at Linux's initial value
