@@ -107,8 +107,18 @@ describe.runIf(chromiumGate.run)(`the browser build in Chromium${chromiumGate.no
     }
     return { server, pageLog, inNode: await runInNode(), inBrowser };
   }
+  // One fresh retry of the whole start (new server, new Chromium): on a loaded 2-core machine a
+  // Chromium launch can fail for reasons of its own; a real fault fails twice.
   const run = () => {
-    runs ??= start();
+    runs ??= start().catch(async (first: unknown) => {
+      await browser?.close().catch(() => {});
+      await server?.close().catch(() => {});
+      browser = undefined;
+      server = undefined;
+      return start().catch((second: unknown) => {
+        throw new Error(`Chromium scenario failed twice:\n1: ${String(first)}\n2: ${String(second)}`);
+      });
+    });
     return runs;
   };
 
