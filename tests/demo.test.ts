@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runDemo } from "../src/cli/demo.js";
 import { readPcap } from "../src/tools/pcap.js";
 import { fixtureText } from "./helpers/linux-fixtures.js";
+import { FULL_RX_PATH } from "./helpers/trace-stages.js";
 
 describe("wirestack demo (npm start): the tour", () => {
   const tmp = mkdtempSync(join(tmpdir(), "wirestack-demo-"));
@@ -33,21 +34,7 @@ describe("wirestack demo (npm start): the tour", () => {
     expect(text).toContain("3 responses came back (HTTP/1.1 200 OK)");
 
     // the timeline: every stage from the NIC to the copy in recv(), the lookup naming the worker
-    expect(r.timeline.stages.map((s) => s.stage)).toEqual([
-      "ring",
-      "irq",
-      "napi",
-      "eth",
-      "ip",
-      "tcp",
-      "lookup",
-      "input",
-      "enqueue",
-      "wakeup",
-      "xmit",
-      "sched",
-      "copy",
-    ]);
+    expect(r.timeline.stages.map((s) => s.stage)).toEqual(FULL_RX_PATH);
     const worker = r.workerPids[2];
     expect(text).toMatch(
       new RegExp(

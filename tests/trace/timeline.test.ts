@@ -6,26 +6,13 @@ import type { TraceStage } from "../../src/net/trace.js";
 import { capture, replay } from "../../src/tools/capture.js";
 import { writePcap } from "../../src/tools/pcap.js";
 import { formatTimeline, type PacketTrace, startTrace } from "../../src/trace/index.js";
+import { FULL_RX_PATH } from "../helpers/trace-stages.js";
 import { clientServer } from "../helpers/world.js";
 
 const enc = new TextEncoder();
 
 /** The order stages may appear in (each at most once per packet, except the ones a reply repeats). */
-const ORDER: TraceStage[] = [
-  "ring",
-  "irq",
-  "napi",
-  "eth",
-  "ip",
-  "tcp",
-  "lookup",
-  "input",
-  "enqueue",
-  "wakeup",
-  "xmit",
-  "sched",
-  "copy",
-];
+const ORDER: TraceStage[] = FULL_RX_PATH;
 
 function expectInOrder(p: PacketTrace): void {
   let last = -1;
@@ -83,21 +70,7 @@ describe("per-packet trace", () => {
       /^10\.0\.0\.1:\d+ > 10\.0\.0\.2:80: Flags \[P\.\], seq \d+:\d+, ack \d+, win \d+, length 18$/,
     );
     const stages = data.stages.map((s) => s.stage);
-    expect(stages).toEqual([
-      "ring",
-      "irq",
-      "napi",
-      "eth",
-      "ip",
-      "tcp",
-      "lookup",
-      "input",
-      "enqueue",
-      "wakeup",
-      "xmit",
-      "sched",
-      "copy",
-    ]);
+    expect(stages).toEqual(FULL_RX_PATH);
     expectInOrder(data);
     expect(data.complete).toBe(true);
     expect(data.unread).toBe(0);
