@@ -1,6 +1,8 @@
 // Port ownership for bind() and connect(), as Linux's bind hash (inet_bind_bucket) decides it:
 // two sockets conflict on a port when their local addresses overlap (equal, or either is
-// INADDR_ANY) unless SO_REUSEADDR lets them share (both set, and neither is listening) or
+// INADDR_ANY) unless SO_REUSEADDR lets them share (both set, and the one already there is not
+// listening: a new listener may join reuse sockets that are not listening, Linux's
+// inet_bind_conflict `sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN`) or
 // SO_REUSEPORT does (both set, same uid). Ephemeral ports come from ip_local_port_range.
 
 export interface BindOwner {
@@ -26,7 +28,7 @@ export class BindTable {
     for (const b of this.owners(o.port)) {
       if (b === o) continue;
       if (b.addr !== 0 && o.addr !== 0 && b.addr !== o.addr) continue;
-      if (o.reuseaddr && b.reuseaddr && !b.listening && !o.listening) continue;
+      if (o.reuseaddr && b.reuseaddr && !b.listening) continue;
       if (o.reuseaddr && b.timewait) continue;
       if (o.reuseport && b.reuseport && o.uid === b.uid) continue;
       return true;

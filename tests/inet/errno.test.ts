@@ -83,6 +83,20 @@ const cases: Case[] = [
     -98,
   ],
   [
+    // Linux inet_bind_conflict: only the socket already on the port must not be listening.
+    "listen: SO_REUSEADDR listener beside a bound, non-listening SO_REUSEADDR socket",
+    (r) => {
+      const a = r.socket(AF_INET, SOCK_STREAM, 0);
+      const b = r.socket(AF_INET, SOCK_STREAM, 0);
+      r.setsockopt(a, SOL_SOCKET, SO_REUSEADDR, 1);
+      r.setsockopt(b, SOL_SOCKET, SO_REUSEADDR, 1);
+      r.bind(a, any(3250));
+      r.bind(b, any(3250));
+      return r.listen(b, 5);
+    },
+    0,
+  ],
+  [
     "listen: SO_REUSEPORT group of the same uid",
     (r) => {
       const a = r.socket(AF_INET, SOCK_STREAM, 0);
