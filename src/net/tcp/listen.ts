@@ -68,7 +68,18 @@ export interface ListenIo {
   /** Make the child socket from a completed handshake; returns false when it cannot (no memory). */
   createChild(req: RequestSock, ack: TcpSegment): boolean;
   /** Counters (TcpExt names). */
-  count(name: "ListenOverflows" | "ListenDrops" | "PassiveOpens" | "TCPReqQFullDrop" | "OutRsts"): void;
+  count(
+    name:
+      | "ListenOverflows"
+      | "ListenDrops"
+      | "PassiveOpens"
+      | "TCPReqQFullDrop"
+      | "TCPReqQFullDoCookies"
+      | "SyncookiesSent"
+      | "SyncookiesRecv"
+      | "SyncookiesFailed"
+      | "OutRsts",
+  ): void;
   /** Room in the receive buffer of a new child (for the SYN-ACK window). */
   rcvbuf: number;
   /** SO_RCVBUF was set on the listener: the window is clamped to it. */
@@ -112,6 +123,7 @@ export class TcpListener {
     }
     if (seg.flags & TCPF_RST) return;
     if (seg.flags & TCPF_ACK) {
+      if (this.cookieCheck(seg)) return;
       // RFC 9293 LISTEN: an ACK gets <SEQ=SEG.ACK><CTL=RST>.
       this.reset(seg);
       return;
@@ -127,12 +139,18 @@ export class TcpListener {
       this.io.count("ListenDrops");
       return;
     }
-    // SYN queue full (inet_csk_reqsk_queue_is_full: qlen >= backlog). SYN cookies are the TCP issue's;
-    // until then a full SYN queue drops the SYN as Linux does with tcp_syncookies = 0.
-    if (this.synQueue.size >= Math.max(this.backlog, 1)) {
-      this.io.count("TCPReqQFullDrop");
-      this.io.count("ListenDrops");
-      return;
+    // SYN queue full (inet_csk_reqsk_queue_is_full: qlen >= backlog): with tcp_syncookies = 1 the
+    // SYN-ACK carries a cookie and no request is kept (memory stays bounded); with 0 the SYN is dropped.
+    let cookie = false;
+    if (this.synQueue.size >= Math.max(this.backlog, 1) || this.sysctl.tcp_syncookies === 2) {
+      if (this.sysctl.tcp_syncookies === 0) {
+        this.io.count("TCPReqQFullDrop");
+        this.io.count("ListenDrops");
+        return;
+      }
+      this.io.count("TCPReqQFullDoCookies");
+      this.lastOverflow = this.io.now();
+      cookie = true;
     }
     const s = this.sysctl;
     const o = seg.options;
@@ -174,10 +192,128 @@ export class TcpListener {
       ecnOk: (seg.flags & (TCPF_ECE | TCPF_CWR)) === (TCPF_ECE | TCPF_CWR) && !seg.ecn && s.tcp_ecn !== 0,
       timer: undefined as unknown as TimerLike,
     };
+    if (cookie) {
+      // Linux cookie_v4_init_sequence + cookie_init_timestamp: the ISN carries the MSS, the timestamp
+      // the window scale, SACK and ECN; nothing is stored, nothing is retransmitted.
+      const mssIdx = cookieMssIndex(req.peerMss);
+      req.iss = this.cookieSeq(req, mssIdx);
+      req.peerMss = COOKIE_MSS[mssIdx];
+      this.cookieTs = tsOk ? cookieTimestamp(req, this.io.now()) : undefined;
+      this.io.count("SyncookiesSent");
+      this.sendSynAck(req);
+      this.cookieTs = undefined;
+      return;
+    }
     req.timer = this.io.timer(() => this.onSynAckTimer(req));
     this.synQueue.set(TcpListener.key(req.saddr, req.sport, req.daddr, req.dport), req);
     this.sendSynAck(req);
     req.timer.mod(this.io.now() + TCP_TIMEOUT_INIT);
+  }
+
+  /** When the SYN queue last overflowed (Linux tcp_synq_overflow): cookies are checked for 2 minutes. */
+  private lastOverflow = Number.NEGATIVE_INFINITY;
+  /** The timestamp value of the cookie SYN-ACK being sent (options encoded in its low bits). */
+  private cookieTs: number | undefined;
+  /** Keys for the cookie hashes, from the host's seeded ISN generator (no other randomness). */
+  private cookieKeys: number[] | undefined;
+  private get cookieSecret(): number[] {
+    if (!this.cookieKeys) {
+      const k = this.io.isn(0x7f000001, 1, 0x7f000001, 2);
+      this.cookieKeys = [k.iss, k.tsOffset];
+    }
+    return this.cookieKeys;
+  }
+
+  /** Linux __cookie_v4_init_sequence: hash1 + sseq + (count << 24) + ((hash2(count) + data) & mask). */
+  private cookieSeq(req: RequestSock, data: number): number {
+    const count = Math.floor(this.io.now() / COOKIE_MINUTE);
+    const t = req.saddr ^ req.daddr ^ ((req.sport << 16) | req.dport);
+    const h1 = cookieHash(t, 0, this.cookieSecret[0]);
+    const h2 = cookieHash(t, count, this.cookieSecret[1]);
+    return (h1 + req.irs + ((count << COOKIEBITS) >>> 0) + ((h2 + data) & COOKIEMASK)) >>> 0;
+  }
+
+  /**
+   * Linux cookie_v4_check / __cookie_v4_check: an ACK for no request may complete a handshake whose
+   * SYN got a cookie (only within 2 minutes of an overflow). Returns false when it is not a cookie.
+   */
+  private cookieCheck(seg: TcpSegment): boolean {
+    const s = this.sysctl;
+    if (s.tcp_syncookies === 0 || this.io.now() - this.lastOverflow > 2 * COOKIE_MINUTE) return false;
+    if (seg.flags & (TCPF_SYN | TCPF_RST) || !(seg.flags & TCPF_ACK)) return false;
+    const iss = seqAdd(seg.ack, -1);
+    const irs = seqAdd(seg.seq, -1);
+    const saddr = seg.daddr;
+    const sport = seg.dport;
+    const t = saddr ^ seg.saddr ^ ((sport << 16) | seg.sport);
+    const h1 = cookieHash(t, 0, this.cookieSecret[0]);
+    let c = (iss - h1 - irs) >>> 0;
+    const count = Math.floor(this.io.now() / COOKIE_MINUTE);
+    const diff = (count - (c >>> COOKIEBITS)) & (0xffffffff >>> COOKIEBITS);
+    if (diff >= MAX_SYNCOOKIE_AGE) return false;
+    c = ((c - cookieHash(t, count - diff, this.cookieSecret[1])) & COOKIEMASK) >>> 0;
+    if (c >= COOKIE_MSS.length) {
+      this.io.count("SyncookiesFailed");
+      return false;
+    }
+    this.io.count("SyncookiesRecv");
+    const o = seg.options;
+    // cookie_decode_options: the echoed timestamp carries what the SYN offered.
+    let wscaleOk = false;
+    let sndWscale = 0;
+    let sackOk = false;
+    let tsOk = false;
+    if (o.ts && s.tcp_timestamps) {
+      tsOk = true;
+      const bits = o.ts.ecr & TS_OPT_MASK;
+      sndWscale = bits & TS_OPT_WSCALE_MASK;
+      wscaleOk = sndWscale !== TS_OPT_WSCALE_MASK && s.tcp_window_scaling !== 0;
+      if (!wscaleOk) sndWscale = 0;
+      sackOk = (bits & TS_OPT_SACK) !== 0 && s.tcp_sack !== 0;
+    }
+    const adv = this.io.advMss(seg.saddr);
+    const advMss = this.io.userMss ? Math.min(this.io.userMss, adv) : adv;
+    const fullSpace = winFromSpace(s, this.io.rcvbuf);
+    const win = initialWindow(
+      s,
+      fullSpace,
+      advMss - (tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0),
+      this.io.windowClamp,
+      wscaleOk,
+    );
+    const req: RequestSock = {
+      saddr,
+      sport,
+      daddr: seg.saddr,
+      dport: seg.sport,
+      iss,
+      irs,
+      peerMss: COOKIE_MSS[c],
+      sndWscale,
+      rcvWscale: wscaleOk ? win.rcvWscale : 0,
+      wscaleOk,
+      tsOk,
+      sackOk,
+      tsRecent: tsOk ? o.ts!.val : 0,
+      tsOffset: this.io.isn(saddr, sport, seg.saddr, seg.sport).tsOffset,
+      rcvWnd: win.rcvWnd,
+      windowClamp: win.windowClamp,
+      advMss,
+      synSentAt: this.io.now(),
+      synRetransmitted: true, // no RTT sample from a cookie handshake
+      retries: 0,
+      acked: false,
+      ecnOk: false,
+      timer: { mod() {}, del() {}, pending: false },
+    };
+    if (this.acceptQueueFull()) {
+      this.io.count("ListenOverflows");
+      this.io.count("ListenDrops");
+      return true;
+    }
+    if (!this.io.createChild(req, seg)) this.io.count("ListenDrops");
+    else this.io.count("PassiveOpens");
+    return true;
   }
 
   /** The window in a SYN-ACK is never scaled (RFC 7323 2.2): at most 65535. */
@@ -189,7 +325,10 @@ export class TcpListener {
     const options: TcpOptions = { mss: req.advMss };
     if (req.sackOk) options.sackOk = true;
     if (req.tsOk)
-      options.ts = { val: (Math.floor(this.io.now() / MS) + req.tsOffset) >>> 0, ecr: req.tsRecent };
+      options.ts = {
+        val: this.cookieTs ?? (Math.floor(this.io.now() / MS) + req.tsOffset) >>> 0,
+        ecr: req.tsRecent,
+      };
     if (req.wscaleOk) options.wscale = req.rcvWscale;
     this.io.output(req, {
       seq: req.iss,
@@ -238,7 +377,10 @@ export class TcpListener {
   private sendReqAck(req: RequestSock): void {
     const options: TcpOptions = {};
     if (req.tsOk)
-      options.ts = { val: (Math.floor(this.io.now() / MS) + req.tsOffset) >>> 0, ecr: req.tsRecent };
+      options.ts = {
+        val: this.cookieTs ?? (Math.floor(this.io.now() / MS) + req.tsOffset) >>> 0,
+        ecr: req.tsRecent,
+      };
     this.io.output(req, {
       seq: seqAdd(req.iss, 1),
       ack: seqAdd(req.irs, 1),
@@ -334,4 +476,42 @@ export class TcpListener {
     for (const r of this.synQueue.values()) r.timer.del();
     this.synQueue.clear();
   }
+}
+
+// ---- SYN cookies (Linux net/ipv4/syncookies.c) -------------------------------------------------------
+const COOKIEBITS = 24;
+const COOKIEMASK = (1 << COOKIEBITS) - 1;
+const COOKIE_MINUTE = 60_000 * MS; // the cookie's counter ticks once a minute (jiffies / (60 * HZ))
+const MAX_SYNCOOKIE_AGE = 2;
+/** Linux msstab: the MSS values a cookie can carry (two bits). */
+const COOKIE_MSS = [536, 1300, 1440, 1460];
+const TSBITS = 6;
+const TS_OPT_WSCALE_MASK = 0xf;
+const TS_OPT_SACK = 1 << 4;
+const TS_OPT_ECN = 1 << 5;
+const TS_OPT_MASK = (1 << TSBITS) - 1;
+
+/** The largest table MSS not above the peer's (cookie_v4_init_sequence). */
+function cookieMssIndex(mss: number): number {
+  for (let i = COOKIE_MSS.length - 1; i > 0; i--) if (mss >= COOKIE_MSS[i]) return i;
+  return 0;
+}
+
+/** A keyed mix standing in for Linux's siphash of the 4-tuple and the minute counter. */
+function cookieHash(t: number, count: number, secret: number): number {
+  let h = (t ^ secret ^ Math.imul(count + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Linux cookie_init_timestamp: the options go in the low 6 bits of a tsval never above now. */
+function cookieTimestamp(req: RequestSock, now: number): number {
+  let options = req.wscaleOk ? req.sndWscale : TS_OPT_WSCALE_MASK;
+  if (req.sackOk) options |= TS_OPT_SACK;
+  if (req.ecnOk) options |= TS_OPT_ECN;
+  const tsNow = (Math.floor(now / MS) + req.tsOffset) >>> 0;
+  let ts = ((tsNow & ~TS_OPT_MASK) | options) >>> 0;
+  if (ts > tsNow) ts = (ts - (1 << TSBITS)) >>> 0;
+  return ts;
 }
