@@ -56,16 +56,3 @@ export interface TcpOutSeg {
 export function segEnd(seg: { seq: number; flags: number; len: number }): number {
   return (seg.seq + seg.len + (seg.flags & TCPF_SYN ? 1 : 0) + (seg.flags & TCPF_FIN ? 1 : 0)) >>> 0;
 }
-
-export function flagString(flags: number): string {
-  let s = "";
-  if (flags & TCPF_FIN) s += "F";
-  if (flags & TCPF_SYN) s += "S";
-  if (flags & TCPF_RST) s += "R";
-  if (flags & TCPF_PSH) s += "P";
-  if (flags & TCPF_URG) s += "U";
-  if (flags & TCPF_ECE) s += "E";
-  if (flags & TCPF_CWR) s += "W";
-  if (flags & TCPF_ACK) s += ".";
-  return s || "none";
-}

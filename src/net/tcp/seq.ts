@@ -11,11 +11,6 @@ export function after(seq1: number, seq2: number): boolean {
   return ((seq2 - seq1) | 0) < 0;
 }
 
-/** seq1 <= seq2 in sequence space. */
-export function beforeEq(seq1: number, seq2: number): boolean {
-  return ((seq1 - seq2) | 0) <= 0;
-}
-
 /** seq1 >= seq2 in sequence space. */
 export function afterEq(seq1: number, seq2: number): boolean {
   return ((seq1 - seq2) | 0) >= 0;
@@ -34,12 +29,4 @@ export function seqAdd(seq: number, n: number): number {
 /** The distance from `from` to `to` going forward (to - from mod 2^32), as a signed number. */
 export function seqDiff(to: number, from: number): number {
   return (to - from) | 0;
-}
-
-export function seqMax(a: number, b: number): number {
-  return after(a, b) ? a : b;
-}
-
-export function seqMin(a: number, b: number): number {
-  return before(a, b) ? a : b;
 }
