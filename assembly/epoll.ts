@@ -57,6 +57,11 @@ let inUse: u32 = 0; // cells handed out
   return cellOk(c) && load<u32>(c + EPC_KIND) == EPK_ITEM;
 }
 
+/** True when `c` is a live epitem cell (for the RX fast path's watcher lists). */
+@inline export function epIsItem(c: u32): bool {
+  return isItem(c);
+}
+
 @inline function isEp(c: u32): bool {
   return cellOk(c) && load<u32>(c + EPC_KIND) == EPK_EP;
 }

@@ -24,3 +24,4 @@ export * from "./flow/ehash";
 export * from "./flow/lhash";
 export * from "./flow/udptab";
 export * from "./epoll";
+export * from "./tcp/fastpath";

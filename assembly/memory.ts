@@ -598,3 +598,116 @@ export const EPV_DISARM: u32 = 2; // one-shot and reported: off the list, intere
 export const EPCB_MATCH: u32 = 1; // the event concerns the item: wake the eventpoll's waiters
 export const EPCB_LINKED: u32 = 2; // the item was linked onto the ready list by this call
 export const EPCB_EWAKE: u32 = 4; // counts as a wakeup for the wait queue's exclusive budget
+
+// ==== the RX fast path (assembly/tcp/fastpath.ts): TCP sock halves and batch output ================
+//   TSK: the receive fast path's half of a TCP socket (Linux struct tcp_sock: the fields
+//   tcp_rcv_established's header prediction reads, plus sk_receive_queue). 96 bytes, from a slab of
+//   TSK_CHUNK cells taken from the arena (freed cells go on a LIFO free list).
+//   0                        24     28      32      36      40      44       48      52     56
+//   +------------------------+------+-------+-------+-------+-------+--------+-------+------+
+//   | rcvq (sk_buff_head)    | pred |rcv_nxt|rcv_wup|rcv_wnd|snd_una|ts_recnt|rcvbuf | id   |
+//   +------------------------+------+-------+-------+-------+-------+--------+-------+------+
+//   56      60     64     68      72      76      80                                       96
+//   +-------+------+------+-------+-------+-------+-----------------------------------------+
+//   | wake  | epi  | flags| segs  | bytes | kind  | ----                                    |
+//   +-------+------+------+-------+-------+-------+-----------------------------------------+
+//   rcvq: the receive queue (skbs pulled to their payload), which recv() reads; the host's slow path
+//     appends to it too, so it is the socket's one receive queue and its SKBQ_BYTES is rmem.
+//   pred: Linux pred_flags in host byte order: (header length / 4) << 28 | ACK << 16 | the raw window
+//     we expect (snd_wnd >> snd_wscale); 0 turns prediction off. A segment predicts when its 4th
+//     header word, PSH and the reserved bits masked off (Linux TCP_HP_BITS), equals pred.
+//   rcv_nxt .. ts_recent, rcvbuf: copies the host publishes whenever its TCP machine changes them
+//     (end of input, each transmit, each state change); rxBatch advances rcv_nxt and ts_recent as
+//     it queues, and the host's replay of the batch catches its own copy up (tcp/conn.ts).
+//   id: the host's handle of the connection. wake: the next TSK on this batch's wake list (0 = not
+//     on it; rxBatch empties the list before it returns). epi: the first epitem watching this socket (linked through EPC_WNEXT): the epoll
+//     callbacks rxBatch runs. flags: TSKF_*. segs / bytes: fast-path segments and payload bytes
+//     this batch. kind: TSK_KIND_LIVE or TSK_KIND_FREE, so a stray address is refused.
+// Ownership: the host writes pred .. id between batches, and epi through tskWatch / tskUnwatch;
+// rxBatch writes rcvq, rcv_nxt, ts_recent, and uses wake, flags (TSKF_SLOW), segs and bytes within
+// one call.
+export const TSK_SIZE: u32 = 96;
+export const TSK_RCVQ: u32 = 0;
+export const TSK_PRED: u32 = 24;
+export const TSK_RCV_NXT: u32 = 28;
+export const TSK_RCV_WUP: u32 = 32;
+export const TSK_RCV_WND: u32 = 36;
+export const TSK_SND_UNA: u32 = 40;
+export const TSK_TS_RECENT: u32 = 44;
+export const TSK_RCVBUF: u32 = 48;
+export const TSK_ID: u32 = 52;
+export const TSK_WAKE: u32 = 56;
+export const TSK_EPI: u32 = 60;
+export const TSK_FLAGS: u32 = 64;
+export const TSK_SEGS: u32 = 68;
+export const TSK_BYTES: u32 = 72;
+export const TSK_KIND: u32 = 76;
+export const TSK_KIND_LIVE: u32 = 0x5453_4b31; // "TSK1"
+export const TSK_KIND_FREE: u32 = 0x5453_4b46; // "TSKF"
+export const TSK_CHUNK: u32 = 256; // cells per arena chunk
+export const TSKF_TS: u32 = 1; // timestamps negotiated: a predicted segment carries the aligned TS option
+export const TSKF_SLOW: u32 = 2; // a segment of this socket went to the slow path in this batch
+export const TSK_WAKE_END: u32 = 1; // ends a batch's wake list (0 means "not on it")
+// The wait-queue link of an epitem (an EPCELL's free word): the next epitem watching the same TSK.
+export const EPC_WNEXT: u32 = 28;
+// An eventpoll's free word: the last rxBatch that listed it for waking (dedupes RXB's ep list).
+export const EPC_RXGEN: u32 = 8;
+
+//   RXDEV: what rxBatch needs to know about the device it polls (16 bytes, host-written).
+//   0      6      8      12     16
+//   +------+------+------+------+
+//   | mac  | kind | ---- | ---- |
+//   +------+------+------+------+
+//   kind: RXDEV_ETHER (frames must be for our MAC or broadcast), RXDEV_LOOPBACK (Ethernet framing,
+//   no MAC filter), RXDEV_TUN (raw IP: IFF_TUN | IFF_NO_PI).
+export const RXDEV_SIZE: u32 = 16;
+export const RXDEV_MAC: u32 = 0;
+export const RXDEV_KIND: u32 = 6; // u8
+export const RXDEV_ETHER: u32 = 0;
+export const RXDEV_LOOPBACK: u32 = 1;
+export const RXDEV_TUN: u32 = 2;
+
+//   RXB: one rxBatch's summary, written by Wasm and read by the host after the call.
+//   header (32 bytes)
+//   0      4      8      12     16      20      24      28      32
+//   +------+------+------+------+-------+-------+-------+-------+
+//   | nev  | fast | slow | drop | nwake | nepw  | bytes |fbytes |
+//   +------+------+------+------+-------+-------+-------+-------+
+//   nev: events written (= frames taken off the ring). fast / slow / drop: events of each kind.
+//   nwake: sockets whose waiters must wake. nepw: eventpolls whose waiters must wake. bytes: frame
+//   bytes taken off the ring (rx_bytes). fbytes: payload bytes queued by the fast path.
+//   Then, at the offsets rxbEvents / rxbFrames / rxbWakes / rxbEpWakes give for the budget:
+//   nev events of RXE_SIZE bytes in ring order; `budget` FRAME structs (event i's frame is FRAME i;
+//   slow and drop events have one); nwake TSK addresses (each once, in order of first fast segment);
+//   nepw eventpoll cell addresses (each once).
+//   RXE (20 bytes)
+//   0      1      2      3      4      8      12     16      20
+//   +------+------+------+------+------+------+------+-------+
+//   | kind | ecn  | psh  | ---- | skb  | tsk  | len  | tsval |
+//   +------+------+------+------+------+------+------+-------+
+//   kind: RXE_FAST (the skb is on tsk's receive queue; len payload bytes; ecn = the IP ECN field;
+//   psh = the segment's PSH flag), RXE_SLOW (the skb, pulled to nothing, waits for the host with
+//   its FRAME; tsk is the established socket it matched, or 0), RXE_DROP (the skb was freed with
+//   reason `len`; its FRAME says what was learnt). tsval: a fast segment's timestamp value (when the
+//   socket has TSKF_TS).
+export const RXB_NEV: u32 = 0;
+export const RXB_FAST: u32 = 4;
+export const RXB_SLOW: u32 = 8;
+export const RXB_DROP: u32 = 12;
+export const RXB_NWAKE: u32 = 16;
+export const RXB_NEPW: u32 = 20;
+export const RXB_BYTES: u32 = 24;
+export const RXB_FBYTES: u32 = 28;
+export const RXB_HDR_SIZE: u32 = 32;
+export const RXE_SIZE: u32 = 20;
+export const RXE_KIND: u32 = 0; // u8
+export const RXE_ECN: u32 = 1; // u8
+export const RXE_PSH: u32 = 2; // u8
+export const RXE_SKB: u32 = 4;
+export const RXE_TSK: u32 = 8;
+export const RXE_LEN: u32 = 12;
+export const RXE_TSVAL: u32 = 16;
+export const RXE_FAST: u32 = 1;
+export const RXE_SLOW: u32 = 2;
+export const RXE_DROP: u32 = 3;
+export const RX_BUDGET_MAX: u32 = 256; // frames per rxBatch call

@@ -521,3 +521,14 @@ export function ehashRehashStep(t: u32, n: u32): i32 {
   if (!ehValid(t)) return -FLOW_E_INVAL;
   return <i32>rehashStep(t, n);
 }
+
+/**
+ * ehashLookup without the argument checks, for callers inside the core that hold a valid table and
+ * 16-bit ports (the RX fast path): the handle, or 0.
+ */
+@inline export function ehashFind(t: u32, saddr: u32, sport: u32, daddr: u32, dport: u32): u32 {
+  const ap = (<u64>daddr << 32) | <u64>saddr;
+  const ports = (dport << 16) | sport;
+  const h = ehHash(t, ap, ports);
+  return chainFind(bucketFor(t, h), h, ap, ports);
+}

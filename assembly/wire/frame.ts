@@ -148,7 +148,7 @@ const EINVAL: i32 = 22;
 }
 
 /** Dissects one frame (Ethernet first) without range checks. Returns 0 or -reason. */
-@inline function dissectFrame(ptr: usize, len: u32, out: usize): i32 {
+@inline export function dissectFrame(ptr: usize, len: u32, out: usize): i32 {
   initFrame(out, len);
   const eth = out + FRAME_ETH;
   const l2 = ethernetParse(ptr, len, eth);
@@ -189,8 +189,8 @@ export function parseFrame(ptr: usize, len: u32, out: usize): i32 {
   return dissectFrame(ptr, len, out);
 }
 
-/** Dissects raw IP (no link header: TUN devices, LINKTYPE_RAW pcaps) at ptr into out. */
-function dissectIp(ptr: usize, len: u32, out: usize): i32 {
+/** Dissects raw IP (no link header: TUN devices, LINKTYPE_RAW pcaps) at ptr into out, unchecked. */
+export function dissectIp(ptr: usize, len: u32, out: usize): i32 {
   initFrame(out, len);
   setPayload(out, 0, len);
   // tun_get_user() picks the protocol from the version nibble.
