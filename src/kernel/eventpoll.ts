@@ -51,7 +51,7 @@ import type { Kernel } from "./kernel.js";
 import type { Process } from "./process.js";
 import { isInt, withFileRef } from "./socketcalls.js";
 import { blockOnUntil, WaitOn } from "./wait.js";
-import { WAKE_ALL, WaitEntry, WaitQueue } from "./waitqueue.js";
+import { WAKE_ALL, WAKE_CORE_LINKED, WaitEntry, WaitQueue } from "./waitqueue.js";
 
 /** struct epoll_event: `events` (EPOLL* bits) and `data` (epoll_data_t: an integer you choose, e.g. the fd). */
 export interface EpollEvent {
@@ -70,6 +70,8 @@ const EPOLLEXCLUSIVE_OK_BITS =
 /** A kernel's epoll state: the store and the host's epitems by id. */
 export class EpollContext {
   /** @internal */ readonly items: (EpItem | undefined)[] = [];
+  /** @internal eventpolls by their store handle (the core's RX fast path names them by cell) */
+  readonly eps = new Map<number, Eventpoll>();
   /** @internal loop-check generation (Linux loop_check_gen) */ gen = 0;
   constructor(readonly store: EpollStore) {}
 }
@@ -153,6 +155,9 @@ export class EpItem extends WaitEntry implements FileWatch {
     super(-1, epPollCallback);
   }
 
+  /** The file's object lets the core run this epitem's callback (FileOperations.coreWatch). */
+  coreWatched = false;
+
   get key(): number {
     return ffdKey(this.file, this.fd);
   }
@@ -176,6 +181,8 @@ function wakeEp(ep: Eventpoll): void {
 // Linux ep_poll_callback(), the host's half: the store links; the host wakes.
 function epPollCallback(e: WaitEntry, key: number): boolean {
   const item = e as EpItem;
+  // The core already ran this callback in its RX batch (and named the eventpoll to wake).
+  if (item.coreWatched && key !== WAKE_ALL && key & WAKE_CORE_LINKED) return true;
   const ep = item.ep;
   const r = ep.ctx.store.pollCallback(item.h, key === WAKE_ALL ? 0 : key, ep.wq.active);
   if (r & EPCB_MATCH) wakeEp(ep);
@@ -248,6 +255,7 @@ function epEventpollPoll(ep: Eventpoll): number {
 /** Linux ep_free(): every epitem goes, then the instance. */
 function epFree(ep: Eventpoll): void {
   for (const item of [...ep.items.values()]) epRemove(ep, item);
+  ep.ctx.eps.delete(ep.h);
   ep.ctx.store.epDestroy(ep.h);
 }
 
@@ -289,6 +297,7 @@ export function sysEpollCreate1(task: Process, flags: number): number {
     return fd;
   }
   const ep = new Eventpoll(ctx, h);
+  ctx.eps.set(h, ep);
   const file = new File(task.kernel, eventpollFileOps, O_RDWR, 0o600, ep);
   ep.file = file;
   task.files.install(fd, file, (flags & EPOLL_CLOEXEC) !== 0);
@@ -355,6 +364,9 @@ function epInsert(ep: Eventpoll, events: number, tf: File, fd: number, data: num
     if (events & EPOLLEXCLUSIVE) q.addExclusive(item);
     else q.add(item);
   }
+  // Exclusive epitems stay with the host: their wake budget needs to know who is sleeping.
+  if (!(events & EPOLLEXCLUSIVE) && ctx.store.impl === "wasm" && tf.ops.coreWatch?.(tf, h, true))
+    item.coreWatched = true;
   // Already ready: on the ready list now, and tell whoever waits.
   if (itemPoll(item, events) && ctx.store.readyLink(h) === 1) wakeEp(ep);
   return 0;
@@ -363,6 +375,10 @@ function epInsert(ep: Eventpoll, events: number, tf: File, fd: number, data: num
 /** Linux ep_remove(). */
 function epRemove(ep: Eventpoll, item: EpItem): void {
   item.detach();
+  if (item.coreWatched) {
+    item.file.ops.coreWatch?.(item.file, item.h, false);
+    item.coreWatched = false;
+  }
   const w = item.file.watchers;
   if (w) {
     w.delete(item);
@@ -486,4 +502,13 @@ export function epollFdinfo(ep: Eventpoll): string {
     s += `tfd: ${String(item.fd).padStart(8)} events: ${ev.toString(16).padStart(8)} data: ${data.toString(16).padStart(16)}  pos:${item.file.pos} ino:${item.file.ino.toString(16)} sdev:0\n`;
   }
   return s;
+}
+
+/**
+ * The core's RX fast path linked epitems of the eventpoll whose store handle is `h` (its cell): wake
+ * its waiters, as ep_poll_callback does after linking (NetEnv.epollReady).
+ */
+export function epollReadyFromCore(kernel: Kernel, h: number): void {
+  const ep = kernel.epollCtx?.eps.get(h);
+  if (ep !== undefined) wakeEp(ep);
 }

@@ -30,6 +30,12 @@ export interface FileOperations {
   ioctl?(file: File, task: Process, cmd: number, arg: number): number;
   /** Linux f_op->show_fdinfo: lines appended to /proc/<pid>/fdinfo/<fd> (an epoll fd lists its targets). */
   showFdinfo?(file: File): string;
+  /**
+   * Let the core's RX fast path run this (non-exclusive) epitem's callback itself (`add`), or stop
+   * (`!add`): true when the file's object took the registration. Optional: only sockets whose data
+   * the core queues (TCP) implement it; `item` is the core's epitem cell.
+   */
+  coreWatch?(file: File, item: number, add: boolean): boolean;
   /** Last reference gone. May block (SO_LINGER); `task` is null when no process is closing. */
   release(file: File, task: Process | null): SysResult;
 }

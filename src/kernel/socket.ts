@@ -140,6 +140,8 @@ export interface ProtoOps {
   getname(sock: Socket, peer: boolean): SockAddr | number;
   /** Readiness: POLL* events that hold now (Linux f_op->poll without the poll_wait part). */
   poll(sock: Socket, events: number): number;
+  /** See FileOperations.coreWatch (TCP: the core's RX fast path runs the epitem's callback). */
+  coreWatch?(sock: Socket, item: number, add: boolean): boolean;
   /** Protocol ioctls (SIOCINQ = FIONREAD, SIOCOUTQ): the value, or -ENOIOCTLCMD when unknown. */
   ioctl(sock: Socket, cmd: number, arg: number, task: Process): number;
   /** `backlog` is already capped at net.core.somaxconn. */
@@ -203,6 +205,10 @@ export const socketFileOps: FileOperations = {
   },
   pollQueue(f) {
     return (f.priv as Socket).wq;
+  },
+  coreWatch(f, item, add) {
+    const sock = f.priv as Socket;
+    return sock.ops.coreWatch?.(sock, item, add) ?? false;
   },
   // Linux sock_do_ioctl(): protocol first; what it does not know is ENOTTY.
   ioctl(f, task, cmd, arg) {

@@ -15,6 +15,12 @@
 export const WQ_FLAG_EXCLUSIVE = 0x01;
 /** Wake key matching every entry (Linux passes a NULL key). */
 export const WAKE_ALL = -1;
+/**
+ * A flag in a wake key (no POLL* event uses bit 26): the core's RX fast path has already run the
+ * epoll callbacks of the epitems it watches for this object (assembly/tcp/fastpath.ts), so those
+ * epitems skip theirs. Like Linux's EPOLL_URING_WAKE, it is a key flag, never an event.
+ */
+export const WAKE_CORE_LINKED = 1 << 26;
 
 /** Returns true when the entry counts as woken (for the exclusive budget). */
 export type WakeFunc = (entry: WaitEntry, key: number) => boolean;

@@ -4,8 +4,22 @@
 // net.core.dev_weight = 64) and hands each to the stack. If frames remain, polling continues in the
 // next softirq round without a new interrupt — so under load interrupts per frame fall (interrupt
 // mitigation), which `stats.interrupts` shows.
+//
+// A poll round is one call into the core when the stack installed `onBatch` (its RX fast path,
+// NetStack.rxBatch): the core takes the round's frames off the ring and handles what it can itself.
+// With a trace hook installed the poll hands frames over one at a time instead, so every stage shows.
 import type { Core } from "../core/wasm.js";
-import { DROP_DEV_READY, DROP_FULL_RING, DROP_NOT_SPECIFIED } from "../generated/layout.js";
+import {
+  DROP_DEV_READY,
+  DROP_FULL_RING,
+  DROP_NOT_SPECIFIED,
+  RXDEV_ETHER,
+  RXDEV_KIND,
+  RXDEV_LOOPBACK,
+  RXDEV_MAC,
+  RXDEV_SIZE,
+  RXDEV_TUN,
+} from "../generated/layout.js";
 import type { Mac } from "./addr.js";
 import type { LinkPort } from "./link.js";
 import { NO_DETAIL, type TraceFn } from "./trace.js";
@@ -53,6 +67,13 @@ export class NetDevice {
   txPort: LinkPort | undefined;
   /** The port links deliver into. */
   readonly rxPort: LinkPort;
+  /**
+   * Set by the host stack: one NAPI round through the core's batch RX path. Takes up to `budget`
+   * frames off the ring, updates rx_packets / rx_bytes, and returns how many it took.
+   */
+  onBatch: ((dev: NetDevice, budget: number) => number) | undefined;
+  /** The core's RXDEV descriptor of this device (MAC and kind), for onBatch. */
+  readonly rxdev: number;
   /** Set by the host stack: processes one received frame (takes ownership of the skb). */
   onReceive: (dev: NetDevice, skb: number) => void = (_d, skb) =>
     this.env.core.x.kfreeSkb(skb, DROP_NOT_SPECIFIED);
@@ -70,8 +91,14 @@ export class NetDevice {
     public mtu: number,
     ringSize = 1024,
   ) {
-    this.ring = env.core.x.ringCreate(ringSize);
+    const x = env.core.x;
+    this.ring = x.ringCreate(ringSize);
     if (this.ring === 0) throw new Error(`${name}: no memory for an RX ring of ${ringSize}`);
+    this.rxdev = x.arenaAlloc(RXDEV_SIZE);
+    if (this.rxdev === 0) throw new Error(`${name}: no memory for its RX descriptor`);
+    const u8 = env.core.u8;
+    u8.set(mac.subarray(0, 6), this.rxdev + RXDEV_MAC);
+    u8[this.rxdev + RXDEV_KIND] = kind === "tun" ? RXDEV_TUN : kind === "loopback" ? RXDEV_LOOPBACK : RXDEV_ETHER;
     this.rxPort = { name, receive: (skb) => this.receive(skb) };
   }
 
@@ -107,6 +134,27 @@ export class NetDevice {
   private poll(): void {
     const x = this.env.core.x;
     this.stats.polls++;
+    const done =
+      this.onBatch !== undefined && this.trace === undefined ? this.onBatch(this, this.budget) : this.pollEach();
+    if (done === this.budget && x.ringCount(this.ring) > 0) {
+      // Budget used up: stay in polling mode, run again in the next softirq round, no interrupt.
+      this.stats.budget_exhausted++;
+      this.env.at(this.env.now(), () => this.poll());
+      return;
+    }
+    if (x.ringCount(this.ring) > 0) {
+      // Frames arrived while the batch was being handled (loopback replies, say): interrupts were
+      // re-enabled by napi_complete, so the first of them raises one.
+      this.stats.interrupts++;
+      this.env.at(this.env.now() + this.irqDelayNs, () => this.poll());
+      return;
+    }
+    this.pollScheduled = false; // napi_complete: interrupts re-enabled
+  }
+
+  /** One round frame by frame through onReceive (no batch path, or tracing). */
+  private pollEach(): number {
+    const x = this.env.core.x;
     let done = 0;
     while (done < this.budget) {
       const skb = x.ringPop(this.ring);
@@ -119,13 +167,7 @@ export class NetDevice {
       this.onReceive(this, skb);
       if (trace !== undefined) trace("end", NO_DETAIL);
     }
-    if (done === this.budget && x.ringCount(this.ring) > 0) {
-      // Budget used up: stay in polling mode, run again in the next softirq round, no interrupt.
-      this.stats.budget_exhausted++;
-      this.env.at(this.env.now(), () => this.poll());
-      return;
-    }
-    this.pollScheduled = false; // napi_complete: interrupts re-enabled
+    return done;
   }
 
   /** Transmit a frame (Linux dev_queue_xmit -> ndo_start_xmit). Takes ownership of the skb. */

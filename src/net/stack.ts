@@ -2,8 +2,12 @@
 // receive and transmit paths of IPv4, ICMP, UDP and TCP over skbs in the core's linear memory.
 //
 // Receive (Linux netif_receive_skb -> ip_rcv -> ip_local_deliver -> tcp_v4_rcv / udp_rcv / icmp_rcv):
-// the device's NAPI poll hands each skb to netifReceive; the core's parseFrame (parseIpPacket for a
-// TUN device's raw IP) validates every layer
+// each NAPI round is one rxBatch call into the core (the RX fast path, assembly/tcp/fastpath.ts),
+// which dissects every frame, drops bad ones, and queues the TCP segments header prediction accepts;
+// rxBatch below replays the round's events in ring order - predicted segments are accounted on their
+// connections, everything else takes the full path from netifReceiveParsed - then wakes each socket
+// that got data once. Frame by frame (with a trace hook, or from pcap replay) netifReceive runs the
+// core's parseFrame (parseIpPacket for a TUN device's raw IP), which validates every layer
 // (lengths, IPv4 header checksum, L4 checksum with the pseudo-header) in one call and writes a FRAME;
 // bad frames are dropped with their reason and counted (snmp + drop counters); good ones are
 // dispatched by protocol with the skb pulled to the L4 payload.
@@ -51,6 +55,11 @@ export interface NetEnv {
   random(): number;
   /** A uniform u32 from the same generator. */
   rand32(): number;
+  /**
+   * The core's RX fast path linked epitems of this eventpoll cell onto its ready list: wake its
+   * waiters (the kernel's eventpoll; optional: a stack without epoll has none).
+   */
+  epollReady?(ep: number): void;
 }
 
 export interface IfAddr {
@@ -70,6 +79,8 @@ export class NetStack {
   readonly udp: UdpProto;
   /** Scratch for one FRAME and one repr at a time (processing of one frame is never re-entered). */
   readonly frameAddr: number;
+  /** The summary area rxBatch writes (RXB, for RX_BUDGET_MAX frames). */
+  readonly rxbAddr: number;
   readonly reprAddr: number;
   private ipId = 0;
   lo: NetDevice;
@@ -84,7 +95,9 @@ export class NetStack {
     const x = env.core.x;
     this.frameAddr = x.arenaAlloc(L.FRAME_SIZE);
     this.reprAddr = x.arenaAlloc(256);
-    if (this.frameAddr === 0 || this.reprAddr === 0) throw new Error("no memory for a network stack");
+    this.rxbAddr = x.arenaAlloc(x.rxbSize(L.RX_BUDGET_MAX));
+    if (this.frameAddr === 0 || this.reprAddr === 0 || this.rxbAddr === 0)
+      throw new Error("no memory for a network stack");
     this.ipId = env.rand32() & 0xffff;
     this.tcp = new TcpProto(this);
     this.udp = new UdpProto(this);
@@ -109,6 +122,7 @@ export class NetStack {
     const x = () => this.core.x;
     const dev = new NetDevice(this.env, name, this.devices.length + 1, kind, mac, mtu);
     dev.onReceive = (d, skb) => this.netifReceive(d, skb);
+    dev.onBatch = (d, budget) => this.rxBatch(d, budget);
     dev.trace = this.trace;
     this.devices.push(dev);
     if (kind === "ether") {
@@ -187,6 +201,68 @@ export class NetStack {
 
   // ---- receive -----------------------------------------------------------------------------------
 
+  /**
+   * One NAPI round through the core (device onBatch): rxBatch takes up to `budget` frames off the
+   * ring; then its events are handled in ring order, and each socket that got predicted data is woken
+   * once, as are the eventpolls whose epitems the core linked. Returns the frames taken.
+   */
+  rxBatch(dev: NetDevice, budget: number): number {
+    const core = this.core;
+    const x = core.x;
+    const b = Math.min(budget, L.RX_BUDGET_MAX);
+    const out = this.rxbAddr;
+    const n = x.rxBatch(dev.ring, b, this.tcp.flows.ptr, dev.rxdev, out);
+    if (n < 0) throw new Error(`wirestack: rxBatch refused its arguments (${n})`);
+    if (n === 0) return 0;
+    let u32 = core.u32;
+    dev.stats.rx_packets += n;
+    dev.stats.rx_bytes += u32[(out + L.RXB_BYTES) >>> 2];
+    const fast = u32[(out + L.RXB_FAST) >>> 2];
+    const frames = out + L.RXB_HDR_SIZE + b * L.RXE_SIZE;
+    for (let i = 0; i < n; i++) {
+      // Handling an event may grow memory (a new connection's cell): read through fresh views.
+      u32 = core.u32;
+      const ev = out + L.RXB_HDR_SIZE + i * L.RXE_SIZE;
+      const kind = core.u8[ev + L.RXE_KIND];
+      if (kind === L.RXE_FAST) {
+        const conn = this.tcp.connOfTsk(u32[(ev + L.RXE_TSK) >>> 2]);
+        const u8 = core.u8;
+        conn?.sk.rcvPredicted(
+          u32[(ev + L.RXE_LEN) >>> 2],
+          u8[ev + L.RXE_PSH] !== 0,
+          u32[(ev + L.RXE_TSVAL) >>> 2],
+          u8[ev + L.RXE_ECN],
+        );
+      } else if (kind === L.RXE_SLOW) {
+        this.netifReceiveParsed(dev, u32[(ev + L.RXE_SKB) >>> 2], frames + i * L.FRAME_SIZE);
+      } else {
+        // dropped and freed by the core; the MIB counters are ours
+        const f = frames + i * L.FRAME_SIZE;
+        this.countRxError(u32[(f + L.FRAME_FLAGS) >>> 2], u32[(ev + L.RXE_LEN) >>> 2]);
+      }
+    }
+    if (fast > 0) {
+      // ip_rcv / ip_local_deliver / tcp_v4_rcv counted what the core delivered
+      this.snmp.inc("Ip", "InReceives", fast);
+      this.snmp.inc("Ip", "InDelivers", fast);
+      this.snmp.inc("Tcp", "InSegs", fast);
+    }
+    u32 = core.u32;
+    const nwake = u32[(out + L.RXB_NWAKE) >>> 2];
+    const nepw = u32[(out + L.RXB_NEPW) >>> 2];
+    const wakes = frames + b * L.FRAME_SIZE;
+    const epw = wakes + b * 4;
+    for (let j = 0; j < nwake; j++) {
+      const conn = this.tcp.connOfTsk(core.u32[(wakes + j * 4) >>> 2]);
+      if (conn === undefined) continue;
+      conn.sk.publishFast();
+      conn.onCoreData();
+    }
+    const epReady = this.env.epollReady;
+    if (epReady !== undefined) for (let j = 0; j < nepw; j++) epReady(core.u32[(epw + j * 4) >>> 2]);
+    return n;
+  }
+
   /** One frame from a device (Linux __netif_receive_skb_core). Takes ownership of the skb. */
   netifReceive(dev: NetDevice, skb: number): void {
     const x = this.core.x;
@@ -197,9 +273,15 @@ export class NetStack {
     // A TUN device carries raw IP (IFF_TUN | IFF_NO_PI): no link header to dissect.
     if (dev.kind === "tun") x.parseIpPacket(ptr, len, this.frameAddr);
     else x.parseFrame(ptr, len, this.frameAddr);
-    const f = readFrame(this.core, this.frameAddr);
+    this.netifReceiveParsed(dev, skb, this.frameAddr);
+  }
+
+  /** The rest of netifReceive for a frame whose FRAME the core already wrote at `frameAddr`. */
+  netifReceiveParsed(dev: NetDevice, skb: number, frameAddr: number): void {
+    const x = this.core.x;
+    const f = readFrame(this.core, frameAddr);
     if (f.reason !== 0 && !(f.flags & L.FRAMEF_ARP && f.reason === L.DROP_ARP_INVALID)) {
-      this.countRxError(f);
+      this.countRxError(f.flags, f.reason);
       this.trace?.("drop", { dev, frame: f, reason: f.reason });
       x.kfreeSkb(skb, f.reason);
       return;
@@ -221,10 +303,10 @@ export class NetStack {
   }
 
   /** Map a parse failure to Linux's MIB counters. */
-  private countRxError(f: RxFrame): void {
+  private countRxError(flags: number, reason: number): void {
     const s = this.snmp;
-    if (f.flags & L.FRAMEF_IPV4) s.inc("Ip", "InReceives");
-    switch (f.reason) {
+    if (flags & L.FRAMEF_IPV4) s.inc("Ip", "InReceives");
+    switch (reason) {
       case L.DROP_IP_CSUM:
         s.inc("Ip", "InHdrErrors");
         s.inc("IpExt", "InCsumErrors");
@@ -233,7 +315,7 @@ export class NetStack {
         s.inc("Ip", "InHdrErrors");
         break;
       case L.DROP_PKT_TOO_SMALL:
-        if (f.flags & L.FRAMEF_IPV4) s.inc("IpExt", "InTruncatedPkts");
+        if (flags & L.FRAMEF_IPV4) s.inc("IpExt", "InTruncatedPkts");
         break;
       case L.DROP_TCP_CSUM:
         s.inc("Tcp", "InErrs");

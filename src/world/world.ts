@@ -4,6 +4,7 @@
 // that host's stack.
 import type { Core } from "../core/wasm.js";
 import { DROP_NOT_SPECIFIED } from "../generated/layout.js";
+import { epollReadyFromCore } from "../kernel/eventpoll.js";
 import { Kernel, type KernelOptions } from "../kernel/kernel.js";
 import type { Process, ProcessMain, SpawnOptions } from "../kernel/process.js";
 import type { Mac } from "../net/addr.js";
@@ -60,6 +61,7 @@ export class World {
       timer: (fn) => kernel.timer(() => fn()),
       random: () => kernel.rng.float(),
       rand32: () => kernel.rng.next32(),
+      epollReady: (h) => epollReadyFromCore(kernel, h),
     };
     const x = core.x;
     this.linkEnv = {

@@ -41,6 +41,8 @@ export function expectNoLeaks(core: Core, queues: readonly number[] = []): void 
     expect(u32[(q + SKBQ_QLEN) >>> 2] + u32[(q + SKBQ_BYTES) >>> 2]).toBe(0);
   }
   expect(x.skbInUse(), "skb descriptors in use").toBe(0);
+  // every TCP connection's core cell (TSK) is freed once the connection is gone
+  expect(x.tskCount(), "TCP socket cells (TSK) in use").toBe(0);
   expect(x.buf2kInUse(), "2 KiB buffers in use").toBe(0);
   expect(x.buf64kInUse(), "64 KiB buffers in use").toBe(0);
 

@@ -39,6 +39,8 @@ export class InetSock extends Sock {
   rport = 0;
   bindOwner: BindOwner | undefined;
   tcp: TcpConn | undefined;
+  /** Core epitem cells watching this socket (the RX fast path runs their callbacks), or null. */
+  coreEpitems: Set<number> | null = null;
   listen: ListenEntry | undefined;
   udp: UdpSock | undefined;
   /** TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_USER_TIMEOUT ... as set before the connection exists. */

@@ -63,6 +63,7 @@ import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
 import { SOCK_RCVBUF_LOCK } from "../../kernel/sock.js";
 import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
+import { WAKE_CORE_LINKED } from "../../kernel/waitqueue.js";
 import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
 import type { TcpConn } from "../tcp/conn.js";
@@ -84,8 +85,20 @@ const MAX_TCP_WINDOW = 32767;
 
 /** Wire a connection to its socket: protocol events become sk state, sk_err and wakeups. */
 function attach(sk: InetSock, conn: TcpConn): void {
+  const x = sk.net.core.x;
+  const prev = sk.tcp;
+  if (sk.coreEpitems !== null) {
+    // the core runs this socket's epitem callbacks from the new connection's cell from now on
+    for (const item of sk.coreEpitems) {
+      if (prev !== undefined && prev !== conn && prev.tsk !== 0) x.tskUnwatch(prev.tsk, item);
+      if (conn.tsk !== 0) x.tskWatch(conn.tsk, item);
+    }
+  }
   sk.tcp = conn;
   conn.bindBuffers(sk, SOCK_RCVBUF_LOCK);
+  // The core queued data and already ran the callbacks of the epitems it watches: wake the rest
+  // (blocked readers, poll/select, exclusive epitems) with sk_data_ready's key.
+  conn.onCoreData = () => sk.wakeAll(POLLIN | POLLRDNORM | WAKE_CORE_LINKED);
   conn.onWake = () => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
@@ -525,6 +538,22 @@ function tcpPoll(sock: Socket): number {
   return tcpPollSk(sock.sk as InetSock);
 }
 
+/** FileOperations.coreWatch for TCP: the epitem joins (or leaves) the watchers of the socket's TSK. */
+function tcpCoreWatch(sock: Socket, item: number, add: boolean): boolean {
+  const sk = sock.sk as InetSock;
+  const x = sk.net.core.x;
+  const tsk = sk.tcp?.tsk ?? 0;
+  if (add) {
+    sk.coreEpitems ??= new Set<number>();
+    sk.coreEpitems.add(item);
+    if (tsk !== 0) x.tskWatch(tsk, item);
+  } else {
+    sk.coreEpitems?.delete(item);
+    if (tsk !== 0) x.tskUnwatch(tsk, item);
+  }
+  return true;
+}
+
 /** Linux tcp_ioctl(): SIOCINQ (FIONREAD) and SIOCOUTQ. */
 function tcpIoctl(sock: Socket, cmd: number): number {
   const sk = sock.sk as InetSock;
@@ -787,6 +816,7 @@ export const tcpStreamOps: ProtoOps = {
   accept: tcpAccept,
   getname: inetGetname,
   poll: tcpPoll,
+  coreWatch: tcpCoreWatch,
   ioctl: tcpIoctl,
   listen: tcpListen,
   shutdown: tcpShutdown,

@@ -1,12 +1,22 @@
 // One TCP connection's buffers in linear memory around the pure state machine (TcpSock):
 //   - the receive queue: skbs whose data is exactly the in-order payload (headers pulled), read by
-//     recv() with a copy, or peeked;
+//     recv() with a copy, or peeked. It is the sk_buff_head in the connection's TSK cell (the core's
+//     half of the socket, assembly/tcp/fastpath.ts), so the core's RX fast path links predicted
+//     segments onto it directly and the slow path appends to the same queue; its byte count is rmem;
 //   - the write queue: skbs holding the bytes the user queued, from snd_una on (Linux
 //     sk_write_queue). Transmission clones the skb that holds a segment and pushes headers into its
 //     headroom; when that skb is still cloned by an earlier transmission in flight, it copies instead
 //     (Linux tcp_transmit_skb: skb_cloned -> pskb_copy), so the in-flight frame's headers stay intact.
 import type { Core } from "../../core/wasm.js";
-import { DROP_NOT_SPECIFIED } from "../../generated/layout.js";
+import {
+  DROP_NOT_SPECIFIED,
+  SKB_NEXT,
+  SKBQ_BYTES,
+  SKBQ_QLEN,
+  TSK_ID,
+  TSK_RCVQ,
+  TSKF_TS,
+} from "../../generated/layout.js";
 import type { TraceFn } from "../trace.js";
 import type { TcpOutSeg } from "./segment.js";
 import { type TcpConfig, type TcpCounter, TcpSock, type TimerLike } from "./sock.js";
@@ -29,13 +39,15 @@ export interface ConnHost {
 
 export class TcpConn {
   readonly sk: TcpSock;
-  private rcvQ: number[] = []; // skb handles, data = payload
-  rcvBytes = 0;
+  /** The core's half of this socket (TSK cell): receive queue and prediction state; 0 once freed. */
+  tsk = 0;
   private sndQ: number[] = []; // skb handles, data = unacknowledged payload (from snd_una)
   sndBytes = 0;
   private held = new Set<number>();
   /** Called on every readiness change (the socket layer wakes its wait queue). */
   onWake: () => void = () => {};
+  /** Called once per RX batch in which the core queued data on this connection. */
+  onCoreData: () => void = () => this.onWake();
   /** Called when a child connection completes its handshake (listener's accept queue). */
   onEstablished: (() => void) | undefined;
   /** Called once when the connection is gone (TCP_CLOSE) and unhashed. */
@@ -84,10 +96,17 @@ export class TcpConn {
   ) {
     this.ownRcvbuf = cfg.rcvbuf;
     this.ownSndbuf = sndbuf;
+    this.tsk = host.core.x.tskCreate(0, cfg.rcvbuf);
+    if (this.tsk === 0) throw new Error("wirestack: no memory for a TCP socket's core cell");
     this.sk = new TcpSock(
       {
         now: () => host.now(),
-        timer: (fn) => host.timer(fn),
+        // a timer may change what the core predicts (state, windows): republish after it ran
+        timer: (fn) =>
+          host.timer(() => {
+            fn();
+            this.sk.publishFast();
+          }),
         output: (seg) => this.output(seg),
         rcvQueue: (payload, skip, len) => this.rcvQueue(payload as number, skip, len),
         hold: (payload) => this.held.add(payload as number),
@@ -105,9 +124,33 @@ export class TcpConn {
           if (this.sndbuf < bytes) this.sndbuf = Math.min(bytes, max);
         },
         count: (name) => host.count?.(name),
+        publish: (pred, rcvNxt, rcvWup, rcvWnd, sndUna, tsRecent, tsOk) => {
+          if (this.tsk !== 0)
+            this.x.tskPublish(
+              this.tsk,
+              pred,
+              rcvNxt,
+              rcvWup,
+              rcvWnd,
+              sndUna,
+              tsRecent,
+              tsOk ? TSKF_TS : 0,
+              this.rcvbuf,
+            );
+        },
       },
       cfg,
     );
+  }
+
+  /** Bytes on the receive queue (sk_rmem_alloc). */
+  get rcvBytes(): number {
+    return this.tsk === 0 ? 0 : this.host.core.u32[(this.tsk + TSK_RCVQ + SKBQ_BYTES) >>> 2];
+  }
+
+  /** Tell the core which connection handle this socket has (TSK id), once it is hashed. */
+  setCoreId(h: number): void {
+    if (this.tsk !== 0) this.host.core.u32[(this.tsk + TSK_ID) >>> 2] = h;
   }
 
   private get x() {
@@ -125,8 +168,11 @@ export class TcpConn {
     if (q === skb) this.taken.add(skb);
     if (skip > 0) x.skbPull(q, skip);
     if (x.skbLen(q) > len) x.skbTrim(q, len);
-    this.rcvQ.push(q);
-    this.rcvBytes += len;
+    if (this.tsk === 0 || x.skbQueueTail(this.tsk + TSK_RCVQ, q) === 0) {
+      x.kfreeSkb(q, DROP_NOT_SPECIFIED);
+      this.taken.delete(skb);
+      return;
+    }
     this.host.stack?.trace?.("enqueue", { conn: this, skb: q, len });
   }
 
@@ -147,31 +193,30 @@ export class TcpConn {
    * consumed. Returns the number of bytes copied.
    */
   read(dst: Uint8Array, peek: boolean): number {
+    if (this.tsk === 0) return 0;
     const x = this.x;
+    const core = this.host.core;
+    const q = this.tsk + TSK_RCVQ;
     let n = 0;
-    let i = 0;
-    while (n < dst.length && i < this.rcvQ.length) {
-      const skb = this.rcvQ[i];
+    let skb = core.u32[(q + SKB_NEXT) >>> 2]; // the queue head's next: the first skb, or q when empty
+    while (n < dst.length && skb !== q) {
       const len = x.skbLen(skb);
       const take = Math.min(len, dst.length - n);
       const at = x.skbDataPtr(skb);
-      dst.set(this.host.core.u8.subarray(at, at + take), n);
+      dst.set(core.u8.subarray(at, at + take), n);
       n += take;
-      if (peek) {
-        i++;
-        continue;
+      const next = core.u32[(skb + SKB_NEXT) >>> 2];
+      if (!peek) {
+        if (take === len) {
+          x.skbDequeue(q);
+          x.consumeSkb(skb);
+        } else {
+          x.skbPull(skb, take); // the queue's byte count follows
+        }
       }
-      if (take === len) {
-        this.rcvQ.shift();
-        x.consumeSkb(skb);
-      } else {
-        x.skbPull(skb, take);
-      }
+      skb = next;
     }
-    if (!peek && n > 0) {
-      this.rcvBytes -= n;
-      this.sk.onReadDrained();
-    }
+    if (!peek && n > 0) this.sk.onReadDrained();
     return n;
   }
 
@@ -325,22 +370,30 @@ export class TcpConn {
     this.destroyed = true;
     this.host.unhash(this);
     this.onDestroy();
+    // Nothing left to read: the core's cell goes now (else with purge(), once the reader is done).
+    if (this.tsk !== 0 && this.rcvQueueLen === 0) this.freeTsk();
+  }
+
+  private freeTsk(): void {
+    this.x.tskFree(this.tsk, DROP_NOT_SPECIFIED);
+    this.tsk = 0;
   }
 
   /** Free every buffer the connection holds (after it is gone and nobody will read). */
   purge(): void {
     const x = this.x;
-    for (const s of this.rcvQ) x.kfreeSkb(s, DROP_NOT_SPECIFIED);
+    if (this.tsk !== 0) {
+      if (this.destroyed) this.freeTsk();
+      else x.skbQueuePurge(this.tsk + TSK_RCVQ, DROP_NOT_SPECIFIED);
+    }
     for (const s of this.sndQ) x.consumeSkb(s);
     for (const s of this.held) x.consumeSkb(s);
-    this.rcvQ = [];
     this.sndQ = [];
     this.held.clear();
-    this.rcvBytes = 0;
     this.sndBytes = 0;
   }
 
   get rcvQueueLen(): number {
-    return this.rcvQ.length;
+    return this.tsk === 0 ? 0 : this.host.core.u32[(this.tsk + TSK_RCVQ + SKBQ_QLEN) >>> 2];
   }
 }

@@ -1,7 +1,8 @@
 // TCP for one host (Linux net/ipv4/tcp_ipv4.c): the established table and the listeners, demux of
 // inbound segments (established 4-tuple first, then listener: exact address, then INADDR_ANY),
 // RST for segments that match nothing, and transmission of segments built by connections.
-// Lookup here is a host-side Map; the demultiplexing issue moves it into the core's flow tables.
+// Lookup is in the core's flow tables; the established table's value is the connection's TSK cell
+// (so the core's RX fast path finds the socket), whose id word is the host's connection handle.
 
 import { EhashTable, LhashTable } from "../../core/flow.js";
 import * as L from "../../generated/layout.js";
@@ -77,11 +78,12 @@ export class TcpProto {
     const old = this.ehash.get(k);
     if (old) this.unhash(old); // a closed connection on the same 4-tuple gives way
     const h = this.connHandles.alloc(conn);
-    if (this.flows.insert(conn.raddr, conn.rport, conn.laddr, conn.lport, h) < 0) {
+    if (this.flows.insert(conn.raddr, conn.rport, conn.laddr, conn.lport, conn.tsk) < 0) {
       this.connHandles.release(h);
       throw new Error(`wirestack: established table refused ${k}`);
     }
     conn.flowHandle = h;
+    conn.setCoreId(h);
     this.ehash.set(k, conn);
   }
 
@@ -92,12 +94,20 @@ export class TcpProto {
     this.flows.delete(conn.raddr, conn.rport, conn.laddr, conn.lport);
     this.connHandles.release(conn.flowHandle);
     conn.flowHandle = 0;
+    conn.setCoreId(0);
   }
 
   /** Linux __inet_lookup_established, in the core's 4-tuple table. */
   lookupEstablished(laddr: number, lport: number, raddr: number, rport: number): TcpConn | undefined {
-    const h = this.flows.lookup(raddr, rport, laddr, lport);
-    return h > 0 ? this.connHandles.get(h) : undefined;
+    const tsk = this.flows.lookup(raddr, rport, laddr, lport);
+    return tsk > 0 ? this.connOfTsk(tsk) : undefined;
+  }
+
+  /** The hashed connection whose TSK cell is `tsk` (its id word is our handle), or undefined. */
+  connOfTsk(tsk: number): TcpConn | undefined {
+    const h = this.net.core.u32[(tsk + L.TSK_ID) >>> 2];
+    const conn = h > 0 ? this.connHandles.get(h) : undefined;
+    return conn !== undefined && conn.tsk === tsk ? conn : undefined;
   }
 
   /**

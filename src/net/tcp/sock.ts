@@ -126,6 +126,7 @@ export type TcpCounter =
   | "TCPSackRecovery"
   | "TCPRenoRecovery"
   | "TCPChallengeACK"
+  | "TCPHPHits"
   | "TW";
 
 /** Errors a connection reports through sk_err (Linux errno names). */
@@ -158,6 +159,19 @@ export interface TcpIo {
   expandSndbuf?(bytes: number): void;
   /** Count an event in the host's MIB (optional: a bare machine in a unit test counts nothing). */
   count?(name: TcpCounter): void;
+  /**
+   * Publish what the core's header prediction compares against (the socket's TSK, see
+   * assembly/tcp/fastpath.ts): pred 0 turns prediction off. Optional: a bare machine has no core.
+   */
+  publish?(
+    pred: number,
+    rcvNxt: number,
+    rcvWup: number,
+    rcvWnd: number,
+    sndUna: number,
+    tsRecent: number,
+    tsOk: boolean,
+  ): void;
 }
 
 export interface TcpConfig {
@@ -296,8 +310,19 @@ export function initialWindow(
   return { rcvWnd, windowClamp, rcvWscale };
 }
 
+/** Linux TCP_FLAG_ACK in the header's 4th word (host order), for pred_flags. */
+const TCP_FLAG_ACK_WORD = 0x0010_0000;
+
 export class TcpSock {
-  state = TCP_CLOSE;
+  private st = TCP_CLOSE;
+  /** The TCP state (include/net/tcp_states.h). Every change republishes the prediction state. */
+  get state(): number {
+    return this.st;
+  }
+  set state(v: number) {
+    this.st = v;
+    this.publishFast();
+  }
   // ---- send sequence space (RFC 9293 3.3.1)
   iss = 0;
   sndUna = 0;
@@ -775,6 +800,8 @@ export class TcpSock {
     if (seg.dataLen > 0) this.dataSegsOut++;
     this.lastSend = this.now();
     this.io.output(seg);
+    // the segment carried a new rcv_wup / rcv_wnd (tcp_select_window)
+    this.publishFast();
   }
 
   /** Linux tcp_event_ack_sent(): an ACK left; delayed-ACK state is settled. */
@@ -1630,6 +1657,71 @@ export class TcpSock {
 
   /** Process one inbound segment addressed to this connection (Linux tcp_rcv_state_process). */
   input(seg: TcpSegment): void {
+    this.inputSlow(seg);
+    this.publishFast();
+  }
+
+  /**
+   * Linux tcp_fast_path_on() / tcp_fast_path_check(): publish the header-prediction state to the core.
+   * Prediction is on only in ESTABLISHED with nothing out of order, no SACK or D-SACK blocks to send
+   * and an open receive window; pred_flags then carry the header length and the raw window we expect
+   * (snd_wnd >> snd_wscale), as Linux's do.
+   */
+  publishFast(): void {
+    const publish = this.io.publish;
+    if (publish === undefined) return;
+    let pred = 0;
+    if (
+      this.st === TCP_ESTABLISHED &&
+      this.ooo.length === 0 &&
+      this.selectiveAcks.length === 0 &&
+      this.dsack === null &&
+      this.rcvWnd > 0 &&
+      !this.rcvShutdown &&
+      // Linux keeps predicting in recovery too; the core does not run tcp_ack, so while our own
+      // data is being recovered every segment takes the full path (a conservative difference)
+      this.caState === TCP_CA_Open
+    ) {
+      const hdrLen = this.tsOk ? 32 : 20;
+      pred = (((hdrLen >>> 2) << 28) | TCP_FLAG_ACK_WORD | (this.sndWnd >>> this.sndWscale)) >>> 0;
+    }
+    publish(pred, this.rcvNxt, this.rcvWup, this.rcvWnd, this.sndUna, this.tsRecent, this.tsOk);
+  }
+
+  /**
+   * The host's half of a segment the core predicted and queued (Linux tcp_rcv_established, the
+   * header-prediction branch for data): the core checked it is in order, acknowledges nothing new,
+   * keeps the window, has a valid aligned timestamp, and linked its payload onto the receive queue.
+   * What is left is the accounting Linux does there, in the same order: ts_recent, the counters,
+   * rcv_nxt, tcp_event_data_recv, tcp_update_wl, and __tcp_ack_snd_check. No wake-up: the host wakes
+   * each socket once per batch.
+   */
+  rcvPredicted(len: number, psh: boolean, tsval: number, ecn: number): void {
+    this.segsIn++;
+    this.dataSegsIn++;
+    const now = this.now();
+    this.lastRecv = now;
+    if (this.tsOk) {
+      this.sawTstamp = true;
+      this.rcvTsval = tsval >>> 0;
+      // tcp_store_ts_recent() when the segment starts at the left edge we last advertised
+      if (this.rcvNxt === this.rcvWup) {
+        this.tsRecent = this.rcvTsval;
+        this.tsRecentStamp = now;
+      }
+    }
+    this.io.count?.("TCPHPHits");
+    this.ecnCheckCe(ecn);
+    const seq = this.rcvNxt;
+    this.rcvNxt = seqAdd(this.rcvNxt, len);
+    this.bytesReceived += len;
+    this.lastDataRecv = now;
+    this.eventDataRecv(len, psh);
+    this.sndWl1 = seq; // tcp_update_wl: ack == snd_una, so only wl1 moves
+    this.ackSndCheck(false);
+  }
+
+  private inputSlow(seg: TcpSegment): void {
     this.segsIn++;
     if (seg.len > 0) this.dataSegsIn++;
     if (this.state === TCP_CLOSE) return;
@@ -3491,7 +3583,6 @@ export class TcpSock {
     }
   }
 
-  /** Queue payload and handle FIN (Linux tcp_data_queue). */
   /** Linux tcp_ecn_check_ce(): a CE mark asks the sender to slow down (we echo ECE until its CWR). */
   private ecnCheckCe(ecn: number | undefined): void {
     if (!(this.ecnFlags & TCP_ECN_OK)) return;
@@ -3506,6 +3597,7 @@ export class TcpSock {
     } else this.ecnFlags |= TCP_ECN_SEEN;
   }
 
+  /** Queue payload and handle FIN (Linux tcp_data_queue). */
   private dataQueue(seg: TcpSegment): void {
     const fin = (seg.flags & TCPF_FIN) !== 0;
     // tcp_ecn_accept_cwr(): the sender reduced its window; stop echoing ECE.
