@@ -98,7 +98,8 @@ export class NetDevice {
     if (this.rxdev === 0) throw new Error(`${name}: no memory for its RX descriptor`);
     const u8 = env.core.u8;
     u8.set(mac.subarray(0, 6), this.rxdev + RXDEV_MAC);
-    u8[this.rxdev + RXDEV_KIND] = kind === "tun" ? RXDEV_TUN : kind === "loopback" ? RXDEV_LOOPBACK : RXDEV_ETHER;
+    u8[this.rxdev + RXDEV_KIND] =
+      kind === "tun" ? RXDEV_TUN : kind === "loopback" ? RXDEV_LOOPBACK : RXDEV_ETHER;
     this.rxPort = { name, receive: (skb) => this.receive(skb) };
   }
 
@@ -135,7 +136,9 @@ export class NetDevice {
     const x = this.env.core.x;
     this.stats.polls++;
     const done =
-      this.onBatch !== undefined && this.trace === undefined ? this.onBatch(this, this.budget) : this.pollEach();
+      this.onBatch !== undefined && this.trace === undefined
+        ? this.onBatch(this, this.budget)
+        : this.pollEach();
     if (done === this.budget && x.ringCount(this.ring) > 0) {
       // Budget used up: stay in polling mode, run again in the next softirq round, no interrupt.
       this.stats.budget_exhausted++;
