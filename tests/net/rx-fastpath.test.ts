@@ -9,9 +9,9 @@ import {
   EPOLLET,
   EPOLLEXCLUSIVE,
   EPOLLIN,
-  type EpollEvent,
   SOCK_STREAM,
 } from "../../src/kernel/constants.js";
+import type { EpollEvent } from "../../src/kernel/eventpoll.js";
 import type { Sys } from "../../src/kernel/syscalls.js";
 import { capture } from "../../src/tools/capture.js";
 import type { World } from "../../src/world/world.js";
