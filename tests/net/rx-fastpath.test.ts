@@ -94,7 +94,8 @@ async function run(mode: Mode, faults: boolean) {
   const seen = await exchange(world);
   capS.stop();
   capC.stop();
-  const wire = (c: typeof capS) => c.frames.map((f) => `${f.tsNs} ${f.dir} ${Buffer.from(f.data).toString("hex")}`);
+  const wire = (c: typeof capS) =>
+    c.frames.map((f) => `${f.tsNs} ${f.dir} ${Buffer.from(f.data).toString("hex")}`);
   return {
     seen,
     server: wire(capS),
