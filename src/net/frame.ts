@@ -40,6 +40,29 @@ export interface RxFrame {
   arp?: { op: number; spa: number; tpa: number; sha: Mac; tha: Mac };
 }
 
+/** The options of the TCP repr at `l4` (a FRAME's L4 part), as the state machine takes them. */
+export function tcpOptionsAt(core: Core, l4: number): TcpOptions {
+  const dv = core.dv;
+  const u8 = core.u8;
+  const opt = u8[l4 + L.TCP_OPT];
+  const options: TcpOptions = {};
+  if (opt === 0) return options;
+  if (opt & L.TCPO_MSS) options.mss = dv.getUint16(l4 + L.TCP_MSS, true);
+  if (opt & L.TCPO_WSCALE) options.wscale = u8[l4 + L.TCP_WSCALE];
+  if (opt & L.TCPO_SACK_PERM) options.sackOk = true;
+  if (opt & L.TCPO_TS)
+    options.ts = { val: dv.getUint32(l4 + L.TCP_TSVAL, true), ecr: dv.getUint32(l4 + L.TCP_TSECR, true) };
+  if (opt & L.TCPO_SACK) {
+    const n = u8[l4 + L.TCP_SACK_COUNT];
+    options.sack = [];
+    for (let i = 0; i < n; i++) {
+      const b = l4 + L.TCP_SACK + i * 8;
+      options.sack.push([dv.getUint32(b, true), dv.getUint32(b + 4, true)]);
+    }
+  }
+  return options;
+}
+
 export function readFrame(core: Core, a: number): RxFrame {
   const dv = core.dv;
   const u8 = core.u8;
@@ -89,27 +112,12 @@ export function readFrame(core: Core, a: number): RxFrame {
   if (flags & L.FRAMEF_TCP) {
     f.sport = dv.getUint16(l4 + L.TCP_SPORT, true);
     f.dport = dv.getUint16(l4 + L.TCP_DPORT, true);
-    const opt = u8[l4 + L.TCP_OPT];
-    const options: TcpOptions = {};
-    if (opt & L.TCPO_MSS) options.mss = dv.getUint16(l4 + L.TCP_MSS, true);
-    if (opt & L.TCPO_WSCALE) options.wscale = u8[l4 + L.TCP_WSCALE];
-    if (opt & L.TCPO_SACK_PERM) options.sackOk = true;
-    if (opt & L.TCPO_TS)
-      options.ts = { val: dv.getUint32(l4 + L.TCP_TSVAL, true), ecr: dv.getUint32(l4 + L.TCP_TSECR, true) };
-    if (opt & L.TCPO_SACK) {
-      const n = u8[l4 + L.TCP_SACK_COUNT];
-      options.sack = [];
-      for (let i = 0; i < n; i++) {
-        const b = l4 + L.TCP_SACK + i * 8;
-        options.sack.push([dv.getUint32(b, true), dv.getUint32(b + 4, true)]);
-      }
-    }
     f.tcp = {
       seq: dv.getUint32(l4 + L.TCP_SEQ, true),
       ack: dv.getUint32(l4 + L.TCP_ACK, true),
       flags: u8[l4 + L.TCP_FLAGS],
       window: dv.getUint16(l4 + L.TCP_WINDOW, true),
-      options,
+      options: tcpOptionsAt(core, l4),
       doff: u8[l4 + L.TCP_DOFF],
     };
   } else if (flags & L.FRAMEF_UDP) {

@@ -31,6 +31,7 @@ import { type RxFrame, readFrame } from "./frame.js";
 import { NeighTable } from "./neigh.js";
 import { RoutingTable } from "./route.js";
 import { Snmp } from "./snmp.js";
+import type { TcpConn } from "./tcp/conn.js";
 import { TcpProto } from "./tcp/proto.js";
 import type { TimerLike } from "./tcp/sock.js";
 import { defaultTcpSysctl, type TcpSysctl } from "./tcp/sysctl.js";
@@ -240,7 +241,11 @@ export class NetStack {
           u8[ev + L.RXE_ECN],
         );
       } else if (kind === L.RXE_SLOW) {
-        this.netifReceiveParsed(dev, u32[(ev + L.RXE_SKB) >>> 2], frames + i * L.FRAME_SIZE);
+        const skb = u32[(ev + L.RXE_SKB) >>> 2];
+        const tsk = u32[(ev + L.RXE_TSK) >>> 2];
+        const conn = tsk !== 0 ? this.tcp.connOfTsk(tsk) : undefined;
+        if (conn !== undefined) this.tcpRcvMatched(conn, skb, frames + i * L.FRAME_SIZE);
+        else this.netifReceiveParsed(dev, skb, frames + i * L.FRAME_SIZE);
       } else {
         // dropped and freed by the core; the MIB counters are ours
         const f = frames + i * L.FRAME_SIZE;
@@ -267,6 +272,24 @@ export class NetStack {
     const epReady = this.env.epollReady;
     if (epReady !== undefined) for (let j = 0; j < nepw; j++) epReady(core.u32[(epw + j * 4) >>> 2]);
     return n;
+  }
+
+  /**
+   * ip_rcv -> ip_local_deliver -> tcp_v4_rcv for a frame the core matched to an established
+   * connection: the core has checked the link header, that the frame is plain IPv4 (no options, not
+   * a fragment) carrying TCP, and that its 4-tuple is one of our connections (so it is local).
+   */
+  private tcpRcvMatched(conn: TcpConn, skb: number, frame: number): void {
+    const x = this.core.x;
+    const u16 = this.core.u16;
+    this.snmp.inc("Ip", "InReceives");
+    x.skbSetNetworkHeader(skb, u16[(frame + L.FRAME_L3_OFF) >>> 1]);
+    x.skbSetTransportHeader(skb, u16[(frame + L.FRAME_L4_OFF) >>> 1]);
+    x.skbPull(skb, u16[(frame + L.FRAME_PAYLOAD_OFF) >>> 1]);
+    const plen = this.core.u32[(frame + L.FRAME_PAYLOAD_LEN) >>> 2];
+    if (x.skbLen(skb) > plen) x.skbTrim(skb, plen);
+    this.snmp.inc("Ip", "InDelivers");
+    this.tcp.rcvMatched(conn, skb, frame);
   }
 
   /** One frame from a device (Linux __netif_receive_skb_core). Takes ownership of the skb. */

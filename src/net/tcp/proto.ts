@@ -10,7 +10,7 @@ import { BUF64K_SIZE } from "../../generated/layout.js";
 import { BindTable } from "../bind.js";
 import type { NetDevice } from "../device.js";
 import { pushTcpHeader } from "../emit.js";
-import type { RxFrame } from "../frame.js";
+import { type RxFrame, tcpOptionsAt } from "../frame.js";
 import { HandleTable } from "../handles.js";
 import { IPPROTO_TCP, type NetStack } from "../stack.js";
 import { TcpConn } from "./conn.js";
@@ -260,6 +260,37 @@ export class TcpProto {
     this.net.trace?.("input", { frame: f });
     if (!(seg.flags & TCPF_RST)) this.sendReset(seg);
     x.kfreeSkb(skb, L.DROP_NO_SOCKET);
+  }
+
+  /**
+   * tcp_v4_rcv for a segment the core's RX batch matched to `conn` but did not predict (ACKs that
+   * acknowledge data, SYN/FIN/RST, out-of-order data ...): the skb is pulled to the payload; the
+   * segment is read straight from the FRAME at `frame`, and the core's lookup is not repeated.
+   */
+  rcvMatched(conn: TcpConn, skb: number, frame: number): void {
+    const core = this.net.core;
+    const dv = core.dv;
+    const l3 = frame + L.FRAME_L3;
+    const l4 = frame + L.FRAME_L4;
+    this.net.snmp.inc("Tcp", "InSegs");
+    const seg: TcpSegment = {
+      saddr: dv.getUint32(l3 + L.IPV4_SADDR, true),
+      daddr: dv.getUint32(l3 + L.IPV4_DADDR, true),
+      sport: dv.getUint16(l4 + L.TCP_SPORT, true),
+      dport: dv.getUint16(l4 + L.TCP_DPORT, true),
+      seq: dv.getUint32(l4 + L.TCP_SEQ, true),
+      ack: dv.getUint32(l4 + L.TCP_ACK, true),
+      flags: core.u8[l4 + L.TCP_FLAGS],
+      window: dv.getUint16(l4 + L.TCP_WINDOW, true),
+      options: tcpOptionsAt(core, l4),
+      len: core.x.skbLen(skb),
+      payload: skb,
+      ecn: core.u8[l3 + L.IPV4_TOS] & 3,
+    };
+    conn.taken.clear();
+    conn.sk.input(seg);
+    if (!conn.owns(skb)) core.x.consumeSkb(skb);
+    conn.taken.clear();
   }
 
   /** RST for a segment that matches no socket (RFC 9293 3.10.7.1, Linux tcp_v4_send_reset). */
