@@ -18,6 +18,7 @@ import {
   POLLOUT,
   POLLRDHUP,
   POLLRDNORM,
+  POLLWRBAND,
   POLLWRNORM,
   RCV_SHUTDOWN,
   SEND_SHUTDOWN,
@@ -99,7 +100,14 @@ function attach(sk: InetSock, conn: TcpConn): void {
   // The core queued data and already ran the callbacks of the epitems it watches: wake the rest
   // (blocked readers, poll/select, exclusive epitems) with sk_data_ready's key.
   conn.onCoreData = () => sk.wakeAll(POLLIN | POLLRDNORM | WAKE_CORE_LINKED);
-  conn.onWake = () => {
+  // Linux sk_stream_write_space(): room again (with TCP_NOTSENT_LOWAT's wake rule) clears
+  // SOCK_NOSPACE and wakes writers with EPOLLOUT's key.
+  conn.onWriteSpace = () => {
+    if (!writeable(sk, conn)) return;
+    conn.sk.noSpace = false;
+    sk.wakeAll(POLLOUT | POLLWRNORM | POLLWRBAND);
+  };
+  conn.onWake = (key) => {
     sk.state = conn.sk.state;
     sk.syncTcpError();
     if (conn.sk.state === TCPS_CLOSE && sk.tcp === conn) {
@@ -109,7 +117,7 @@ function attach(sk: InetSock, conn: TcpConn): void {
       sk.stateChange();
       return;
     }
-    sk.wakeAll(tcpPollSk(sk));
+    sk.wakeAll(key ?? tcpPollSk(sk));
   };
 }
 
@@ -373,8 +381,9 @@ function notsentBelowLowat(sk: InetSock, conn: TcpConn, wake = 0): boolean {
 /** Linux sk_stream_is_writeable(): free space at least half of what is queued, and below notsent_lowat. */
 function writeable(sk: InetSock, conn: TcpConn): boolean {
   const ok = conn.sndSpace() > 0 && conn.sndSpace() >= conn.sndBytes / 2 && notsentBelowLowat(sk, conn, 1);
-  // tcp_poll sets SOCK_NOSPACE when it reports no room; ACKs then try to grow the buffer and wake.
-  conn.sk.noSpace = !ok;
+  // tcp_poll sets SOCK_NOSPACE when it reports no room (only sk_stream_write_space clears it); ACKs
+  // then try to grow the buffer and wake writers.
+  if (!ok) conn.sk.noSpace = true;
   return ok;
 }
 
@@ -413,8 +422,9 @@ function tcpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
       }
       const n = c.append(copyFromIov(msg.iov, copied, len - copied), copied === 0, memoryFree);
       if (n === 0) {
+        c.sk.noSpace = true; // out of skbs: wait for acknowledgements to free some
         if (copied) c.sk.push(false, c.sk.nonagle | TCP_NAGLE_PUSH);
-        return sk.writeWait; // out of skbs: wait for acknowledgements to free some
+        return sk.writeWait;
       }
       copied += n;
     }

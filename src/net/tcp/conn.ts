@@ -44,8 +44,10 @@ export class TcpConn {
   private sndQ: number[] = []; // skb handles, data = unacknowledged payload (from snd_una)
   sndBytes = 0;
   private held = new Set<number>();
-  /** Called on every readiness change (the socket layer wakes its wait queue). */
-  onWake: () => void = () => {};
+  /** Called on every readiness change (the socket layer wakes its wait queue); key as TcpIo.wake. */
+  onWake: (key?: number) => void = () => {};
+  /** Send space freed while a writer waited (TcpIo.writeSpace); unset: onWake. */
+  onWriteSpace: (() => void) | undefined;
   /** Called once per RX batch in which the core queued data on this connection. */
   onCoreData: () => void = () => this.onWake();
   /** Called when a child connection completes its handshake (listener's accept queue). */
@@ -114,7 +116,8 @@ export class TcpConn {
         sndAcked: (n) => this.sndAcked(n),
         sndBuffered: () => this.sndBytes,
         rcvSpace: () => this.rcvbuf - this.rcvBytes,
-        wake: () => this.onWake(),
+        wake: (key) => this.onWake(key),
+        writeSpace: () => (this.onWriteSpace ? this.onWriteSpace() : this.onWake()),
         destroy: () => this.destroy(),
         established: () => this.onEstablished?.(),
         expandSndbuf: (bytes) => {

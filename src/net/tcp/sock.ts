@@ -149,8 +149,18 @@ export interface TcpIo {
   sndBuffered(): number;
   /** Free receive-buffer space in bytes (drives the advertised window). */
   rcvSpace(): number;
-  /** Readiness may have changed (data, space, state, error): wake waiters. */
-  wake(): void;
+  /**
+   * Readiness may have changed: wake waiters. `key` says what happened, as Linux's wake keys do:
+   * WAKE_DATA for data queued (sk_data_ready); none for a state change or error (sk_state_change).
+   * Freed send space goes through writeSpace instead.
+   */
+  wake(key?: number): void;
+  /**
+   * Linux tcp_new_space -> sk_write_space: called only while a writer is short of space (noSpace,
+   * SOCK_NOSPACE); the socket layer wakes writers if there is room now and clears noSpace.
+   * Optional: without it, wake() is called.
+   */
+  writeSpace?(): void;
   /** The connection reached a final state and may be freed (TCP_CLOSE after close()). */
   destroy(): void;
   /** A connection created from a listener became ESTABLISHED (move to the accept queue). */
@@ -309,6 +319,9 @@ export function initialWindow(
   windowClamp = Math.min(65535 * 2 ** rcvWscale, windowClamp);
   return { rcvWnd, windowClamp, rcvWscale };
 }
+
+/** sk_data_ready's wake key: EPOLLIN | EPOLLRDNORM. */
+export const WAKE_DATA = 0x41;
 
 /** Linux TCP_FLAG_ACK in the header's 4th word (host order), for pred_flags. */
 const TCP_FLAG_ACK_WORD = 0x0010_0000;
@@ -1822,14 +1835,16 @@ export class TcpSock {
       if (seg.len > 0 || fin) this.dataQueue(seg);
     }
     if (this.state !== TCP_CLOSE) {
-      const nxt = this.sndNxt;
       this.dataSndCheck();
-      // tcp_check_space(): sending may have brought the unsent bytes under TCP_NOTSENT_LOWAT, and a
-      // writer short of buffer space may get a larger buffer (tcp_new_space).
+      // tcp_check_space(): an ACK may have freed send space, and sending may have brought the unsent
+      // bytes under TCP_NOTSENT_LOWAT; a writer short of space may get a larger buffer (tcp_new_space).
+      // Linux wakes writers only here and only after one found no room (SOCK_NOSPACE): an ACK
+      // that frees space nobody is waiting for wakes nobody, so EPOLLET | EPOLLOUT stays quiet.
       if (this.noSpace) {
         if (this.packetsInFlight() < this.cwnd) this.sndbufExpand();
-        this.io.wake();
-      } else if (this.sndNxt !== nxt) this.io.wake();
+        if (this.io.writeSpace) this.io.writeSpace();
+        else this.io.wake();
+      }
       this.ackSndCheck(true);
     }
   }
@@ -2211,7 +2226,6 @@ export class TcpSock {
       if (bytes > 0) this.io.sndAcked(bytes);
       this.bytesAcked += bytes;
       this.sndUna = ack;
-      this.io.wake();
     }
     return flag;
   }
@@ -3633,7 +3647,7 @@ export class TcpSock {
         if (this.ooo.length === 0) this.ackPending |= ICSK_ACK_NOW;
       }
       if (this.selectiveAcks.length) this.sackRemove();
-      this.io.wake();
+      this.io.wake(WAKE_DATA);
       return;
     }
     if (!after(endSeq, this.rcvNxt)) {
@@ -3665,7 +3679,7 @@ export class TcpSock {
         if (this.ooo.length === 0) this.ackPending |= ICSK_ACK_NOW;
       }
       if (this.selectiveAcks.length) this.sackRemove();
-      this.io.wake();
+      this.io.wake(WAKE_DATA);
       return;
     }
     void end;
