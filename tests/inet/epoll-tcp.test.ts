@@ -130,3 +130,51 @@ describe("epoll over TCP", () => {
     expectNoLeaks(world.core, []);
   });
 });
+
+describe("EPOLLOUT edges (Linux: writers are woken only after one found no room, SOCK_NOSPACE)", () => {
+  it("ACKs for data nobody is blocked on give no new EPOLLOUT edge; after EAGAIN, freed space gives exactly one", async () => {
+    const { world, client, server } = await clientServer({ latencyNs: 100_000 });
+    const log: string[] = [];
+    const srv = server.spawn("sink", async (sys) => {
+      const l = sys.socket(AF_INET, SOCK_STREAM, 0);
+      sys.bind(l, { family: AF_INET, addr: "0.0.0.0", port: 80 });
+      sys.listen(l, 1);
+      const c = await sys.accept(l);
+      await sys.nanosleep(50_000_000); // let the client fill its buffers first
+      const buf = new Uint8Array(1 << 16);
+      while ((await sys.recv(c, buf)) > 0);
+      await sys.close(c);
+      await sys.close(l);
+    });
+    const cli = client.spawn("writer", async (sys) => {
+      const s = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      expect(sys.raw.connect(s, addr)).toBe(-EINPROGRESS);
+      const ep = sys.epoll_create1(0);
+      sys.epoll_ctl(ep, EPOLL_CTL_ADD, s, { events: EPOLLOUT | EPOLLET, data: s });
+      expect(await wait(sys, ep)).toEqual([{ events: EPOLLOUT, data: s }]); // connected
+      // A small write that fits: its ACK frees space, but nobody waited for it.
+      expect(sys.raw.send(s, new Uint8Array(1000))).toBe(1000);
+      await sys.nanosleep(5_000_000); // the ACK is back
+      log.push(`after ack: ${(await wait(sys, ep, 0)).length}`);
+      // Fill the send buffer until EAGAIN: now a writer is short of room.
+      let total = 0;
+      for (;;) {
+        const r = sys.raw.send(s, new Uint8Array(1 << 16)) as number;
+        if (r < 0) break;
+        total += r;
+      }
+      log.push(`full: ${total > 0}; ${(await wait(sys, ep, 0)).length}`);
+      // The reader drains; the first ACKs that free enough space give one edge, the rest none.
+      const first = await wait(sys, ep, 1000);
+      log.push(`edge: ${first.map((e) => e.events.toString(16)).join(",")}`);
+      await sys.nanosleep(5_000_000);
+      log.push(`then: ${(await wait(sys, ep, 0)).length}`);
+      await sys.close(s);
+      await sys.close(ep);
+    });
+    expect(await world.wait(srv, cli)).toEqual([0, 0]);
+    await world.runUntilIdle();
+    expect(log).toEqual(["after ack: 0", "full: true; 0", "edge: 4", "then: 0"]);
+    expectNoLeaks(world.core, []);
+  });
+});
