@@ -190,6 +190,20 @@ export class NetStack {
     return this.addrs.some((a) => a.addr === addr);
   }
 
+  /**
+   * Is `addr` a broadcast address of this host (Linux RTN_BROADCAST in the local table): the limited
+   * broadcast 255.255.255.255, or the directed broadcast of one of our subnets (host bits all ones,
+   * for prefixes shorter than /31).
+   */
+  isBroadcast(addr: number): boolean {
+    if (addr === INADDR_BROADCAST) return true;
+    for (const a of this.addrs) {
+      if (a.prefix >= 31 || isLoopback(a.addr)) continue;
+      if ((a.addr | ~prefixMask(a.prefix)) >>> 0 === addr) return true;
+    }
+    return false;
+  }
+
   /** The source address Linux would choose towards `daddr` (fib_select_default / inet_select_addr). */
   sourceFor(daddr: number): number {
     if (isLoopback(daddr)) return daddr === 0x7f000001 || this.isLocal(daddr) ? daddr : 0x7f000001;
@@ -373,7 +387,8 @@ export class NetStack {
     this.trace?.("ip", { dev, frame: f });
     s.inc("Ip", "InReceives");
     const daddr = f.ipDaddr;
-    const local = this.isLocal(daddr) || daddr === INADDR_BROADCAST;
+    const bcast = !this.isLocal(daddr) && this.isBroadcast(daddr);
+    const local = bcast || this.isLocal(daddr);
     if (!local) {
       // Not ours: we do not forward (net.ipv4.ip_forward = 0), so Linux counts InAddrErrors.
       s.inc("Ip", "InAddrErrors");
@@ -389,10 +404,16 @@ export class NetStack {
     s.inc("Ip", "InDelivers");
     switch (f.ipProto) {
       case IPPROTO_TCP:
+        if (bcast) {
+          // tcp_v4_rcv: a segment not addressed to this host alone (pkt_type != PACKET_HOST) is discarded
+          x.kfreeSkb(skb, L.DROP_NOT_SPECIFIED);
+          return;
+        }
         this.tcp.rcv(dev, skb, f);
         return;
       case IPPROTO_UDP:
-        this.udp.rcv(skb, f);
+        if (bcast) this.udp.rcvBroadcast(skb, f);
+        else this.udp.rcv(skb, f);
         return;
       case IPPROTO_ICMP:
         this.icmpRcv(skb, f);
@@ -442,7 +463,7 @@ export class NetStack {
       // echo request -> echo reply with the same id, sequence and data (Linux icmp_echo)
       s.inc("Icmp", "InEchos");
       s.inc("IcmpMsg", "InType8");
-      if (f.ipDaddr === INADDR_BROADCAST) {
+      if (this.isBroadcast(f.ipDaddr) && !this.isLocal(f.ipDaddr)) {
         // net.ipv4.icmp_echo_ignore_broadcasts = 1
         x.consumeSkb(skb);
         return;
@@ -494,7 +515,7 @@ export class NetStack {
    * error quotes its IP header and the first 8 bytes of its payload.
    */
   sendIcmpError(skb: number, f: RxFrame, type: number, code: number): void {
-    if (f.ipDaddr === INADDR_BROADCAST) return;
+    if (this.isBroadcast(f.ipDaddr) && !this.isLocal(f.ipDaddr)) return;
     if (f.ipProto === IPPROTO_ICMP && f.icmp && f.icmp.type !== 0 && f.icmp.type !== 8) return;
     const err = pushIcmpError(this, skb, f, type, code);
     if (!err) return;
@@ -543,7 +564,8 @@ export class NetStack {
       this.finishOutput(dev, skb, MAC_ZERO);
       return true;
     }
-    if (daddr === INADDR_BROADCAST) {
+    if (this.isBroadcast(daddr)) {
+      // a broadcast route resolves to the link-layer broadcast address (no ARP)
       this.finishOutput(dev, skb, MAC_BROADCAST);
       return true;
     }

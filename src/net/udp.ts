@@ -114,6 +114,13 @@ export class UdpProto {
       x.kfreeSkb(skb, L.DROP_NO_SOCKET);
       return;
     }
+    this.enqueue(sk, skb, f);
+  }
+
+  /** Queue a datagram on a socket (Linux __udp_queue_rcv_skb). Takes ownership. */
+  private enqueue(sk: UdpSock, skb: number, f: RxFrame): void {
+    const x = this.net.core.x;
+    const s = this.net.snmp;
     const len = x.skbLen(skb);
     // Linux __udp_enqueue_schedule_skb: drop when rmem would exceed the receive buffer.
     const rcvbuf = sk.rcvbufFn ? sk.rcvbufFn() : sk.rcvbuf;
@@ -130,6 +137,34 @@ export class UdpProto {
     sk.onWake();
   }
 
+  /**
+   * Linux __udp4_lib_mcast_deliver for a datagram to a broadcast address: every socket bound to the
+   * port whose address is INADDR_ANY or that broadcast address, and whose connected peer (if any) is
+   * the sender, gets its own copy (__udp_is_mcast_sock). Nobody: counted as IgnoredMulti, and no ICMP
+   * error is ever sent about a broadcast. Takes ownership.
+   */
+  rcvBroadcast(skb: number, f: RxFrame): void {
+    const x = this.net.core.x;
+    const to = (this.socks.get(f.dport) ?? []).filter(
+      (sk) =>
+        (sk.laddr === 0 || sk.laddr === f.ipDaddr) &&
+        (!sk.connected || (sk.raddr === f.ipSaddr && sk.rport === f.sport)),
+    );
+    if (to.length === 0) {
+      this.net.snmp.inc("Udp", "IgnoredMulti");
+      x.consumeSkb(skb);
+      return;
+    }
+    for (let i = 0; i < to.length; i++) {
+      const copy = i === to.length - 1 ? skb : x.skbClone(skb);
+      if (copy === 0) {
+        this.net.snmp.inc("Udp", "InErrors");
+        continue;
+      }
+      this.enqueue(to[i], copy, f);
+    }
+  }
+
   /** Take the next datagram off the queue (the caller copies and frees it). */
   dequeue(sk: UdpSock, peek: boolean): Datagram | undefined {
     const d = sk.rcvQ[0];
@@ -141,17 +176,22 @@ export class UdpProto {
 
   /**
    * udp_sendmsg's transmit half: build one datagram and send it. Returns 0, or an errno name when
-   * it cannot be sent (EMSGSIZE: larger than the device MTU — we do not fragment; ENOBUFS; ENETUNREACH).
+   * it cannot be sent (EMSGSIZE: larger than the device MTU — we do not fragment; ENOBUFS; ENETUNREACH;
+   * EACCES: a broadcast destination without SO_BROADCAST).
    */
   send(
     sk: UdpSock,
     data: Uint8Array,
     daddr: number,
     dport: number,
-  ): 0 | "EMSGSIZE" | "ENOBUFS" | "ENETUNREACH" {
+    /** SO_BROADCAST */
+    broadcast = false,
+  ): 0 | "EMSGSIZE" | "ENOBUFS" | "ENETUNREACH" | "EACCES" {
     const net = this.net;
     const x = net.core.x;
     if (!net.hasRoute(daddr) && daddr !== 0xffffffff) return "ENETUNREACH";
+    // ip_route_output_flow(): a broadcast destination needs SO_BROADCAST
+    if (!broadcast && net.isBroadcast(daddr) && !net.isLocal(daddr)) return "EACCES";
     const saddr = sk.laddr || net.sourceFor(daddr);
     const mtu = net.isLocal(daddr) ? net.lo.mtu : net.device(net.routes.lookup(daddr)?.dev ?? "lo").mtu;
     if (data.length + 28 > mtu) return "EMSGSIZE";

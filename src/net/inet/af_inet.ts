@@ -29,7 +29,7 @@ import {
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Process } from "../../kernel/process.js";
 import type { NetProtoFamily, SockAddr, Socket } from "../../kernel/socket.js";
-import { INADDR_ANY, INADDR_BROADCAST } from "../addr.js";
+import { INADDR_ANY } from "../addr.js";
 import type { BindOwner, BindTable } from "../bind.js";
 import type { NetStack } from "../stack.js";
 import { InetSock, inAddr, toSockAddrIn } from "./sock.js";
@@ -87,12 +87,9 @@ function bindTable(sk: InetSock): BindTable {
 export function inetBindAddr(sk: InetSock, addr: number, port: number, uid: number, auto = false): number {
   const net = sk.net;
   if (sk.lport !== 0) return -EINVAL;
-  if (
-    addr !== INADDR_ANY &&
-    !net.isLocal(addr) &&
-    !(sk.protocol === IPPROTO_UDP && addr === INADDR_BROADCAST)
-  ) {
-    return -EADDRNOTAVAIL; // net.ipv4.ip_nonlocal_bind = 0
+  if (addr !== INADDR_ANY && !net.isLocal(addr) && !net.isBroadcast(addr)) {
+    // net.ipv4.ip_nonlocal_bind = 0; local, broadcast and multicast addresses may be bound (inet_addr_valid_or_nonlocal)
+    return -EADDRNOTAVAIL;
   }
   if (port !== 0 && port < IP_UNPRIVILEGED_PORT_START && uid !== 0) return -EACCES;
   const table = bindTable(sk);

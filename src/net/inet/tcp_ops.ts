@@ -189,6 +189,8 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       if (typeof a === "number") return a;
       const [daddr, dport] = a;
       if (!net.hasRoute(daddr)) return -ENETUNREACH;
+      // tcp_v4_connect(): a broadcast (or multicast) route is not a peer
+      if (net.isBroadcast(daddr) && !net.isLocal(daddr)) return -ENETUNREACH;
       const saddr = sk.laddr || net.sourceFor(daddr);
       if (sk.lport === 0) {
         // Linux __inet_hash_connect: an ephemeral port whose 4-tuple is free.

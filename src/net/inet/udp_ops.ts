@@ -25,6 +25,7 @@ import {
   TCP_ESTABLISHED,
 } from "../../kernel/constants.js";
 import {
+  EACCES,
   EAGAIN,
   EDESTADDRREQ,
   EINTR,
@@ -94,6 +95,8 @@ function udpConnect(sock: Socket, addr: SockAddr, _fileFlags: number, task: Proc
   if (typeof a === "number") return a;
   const [daddr, dport] = a;
   if (!sk.net.hasRoute(daddr) && daddr !== 0xffffffff) return -ENETUNREACH;
+  // ip4_datagram_connect(): a broadcast peer needs SO_BROADCAST
+  if (!sk.broadcast && sk.net.isBroadcast(daddr) && !sk.net.isLocal(daddr)) return -EACCES;
   const err = autobind(sk, task);
   if (err) return err;
   sk.net.udp.rehash(u, () => {
@@ -139,7 +142,8 @@ function udpSendmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
   if (err) return err;
   const berr = autobind(sk, task);
   if (berr) return berr;
-  const r = sk.net.udp.send(u, copyFromIov(msg.iov, 0, len), daddr, dport);
+  const r = sk.net.udp.send(u, copyFromIov(msg.iov, 0, len), daddr, dport, sk.broadcast);
+  if (r === "EACCES") return -EACCES;
   if (r === "EMSGSIZE") return -EMSGSIZE;
   if (r === "ENOBUFS") return -ENOBUFS;
   if (r === "ENETUNREACH") return -ENETUNREACH;
