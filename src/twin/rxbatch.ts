@@ -152,7 +152,10 @@ export class RxTwin {
     private readonly opts: RxTwinOptions,
   ) {}
 
-  /** As the core's rxBatch(ring, budget, ehash, dev, out): frames taken, or -EINVAL. */
+  /**
+   * As the core's rxBatch(ring, budget, ehash, dev, out): frames taken, or -EINVAL. `out` must be
+   * 4-aligned (the twin writes words through a Uint32Array); the core's arenaAlloc gives that.
+   */
   rxBatch(ring: number, budget: number, dev: number, out: number): number {
     const core = this.core;
     if (budget === 0 || budget > L.RX_BUDGET_MAX) return -EINVAL;
