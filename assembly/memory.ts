@@ -648,7 +648,8 @@ export const TSK_CHUNK: u32 = 256; // cells per arena chunk
 export const TSKF_TS: u32 = 1; // timestamps negotiated: a predicted segment carries the aligned TS option
 export const TSKF_SLOW: u32 = 2; // a segment of this socket went to the slow path in this batch
 export const TSK_WAKE_END: u32 = 1; // ends a batch's wake list (0 means "not on it")
-// The wait-queue link of an epitem (an EPCELL's free word): the next epitem watching the same TSK.
+// The wait-queue link of an epitem (an EPCELL's free word): the next epitem watching the same TSK,
+// TSK_WAKE_END for the last, 0 while the epitem watches no TSK.
 export const EPC_WNEXT: u32 = 28;
 // An eventpoll's free word: the last rxBatch that listed it for waking (dedupes RXB's ep list).
 export const EPC_RXGEN: u32 = 8;
@@ -678,7 +679,8 @@ export const RXDEV_TUN: u32 = 2;
 //   bytes taken off the ring (rx_bytes). fbytes: payload bytes queued by the fast path.
 //   Then, at the offsets rxbEvents / rxbFrames / rxbWakes / rxbEpWakes give for the budget:
 //   nev events of RXE_SIZE bytes in ring order; `budget` FRAME structs (event i's frame is FRAME i;
-//   slow and drop events have one); nwake TSK addresses (each once, in order of first fast segment);
+//   slow and drop events have one); nwake TSK addresses (each once, in order of the
+//   batch's first segment for it);
 //   nepw eventpoll cell addresses (each once).
 //   RXE (20 bytes)
 //   0      1      2      3      4      8      12     16      20
@@ -686,10 +688,12 @@ export const RXDEV_TUN: u32 = 2;
 //   | kind | ecn  | psh  | ---- | skb  | tsk  | len  | tsval |
 //   +------+------+------+------+------+------+------+-------+
 //   kind: RXE_FAST (the skb is on tsk's receive queue; len payload bytes; ecn = the IP ECN field;
-//   psh = the segment's PSH flag), RXE_SLOW (the skb, pulled to nothing, waits for the host with
-//   its FRAME; tsk is the established socket it matched, or 0), RXE_DROP (the skb was freed with
-//   reason `len`; its FRAME says what was learnt). tsval: a fast segment's timestamp value (when the
-//   socket has TSKF_TS).
+//   psh = the segment's PSH flag), RXE_SLOW (the skb, untouched but for its mac header mark, waits
+//   for the host with its FRAME; tsk is the established socket it matched, or 0), RXE_DROP (the skb
+//   was freed with reason `len`; its FRAME says what was learnt; skb 0 and reason NOT_SPECIFIED for
+//   a ring slot that held no live skb or one still on a queue - a host bug, left as it was).
+//   tsval: a fast segment's timestamp value (when the socket has TSKF_TS). Fields an event kind
+//   does not use keep whatever an earlier batch left there.
 export const RXB_NEV: u32 = 0;
 export const RXB_FAST: u32 = 4;
 export const RXB_SLOW: u32 = 8;

@@ -31,13 +31,13 @@ import { DROP_ARP_INVALID, DROP_OTHERHOST } from "../dropreason";
 import { epIsItem, epPollCallback } from "../epoll";
 import { ehashFind } from "../flow/ehash";
 import {
-  CNT_ARENA_FAIL, EPC_EP, EPC_RXGEN, EPC_WNEXT, EPCB_MATCH, ETH_DST, FRAME_ETH, FRAME_ETHERTYPE,
+  CNT_ARENA_FAIL, CNT_SKB_OP_REFUSED, EPC_EP, EPC_RXGEN, EPC_WNEXT, EPCB_MATCH, ETH_DST, FRAME_ETH, FRAME_ETHERTYPE,
   FRAME_FLAGS, FRAME_L3, FRAME_L4, FRAME_L4_OFF, FRAME_L3_OFF, FRAME_PAYLOAD_LEN, FRAME_PAYLOAD_OFF,
   FRAME_SIZE, FRAMEF_ARP, FRAMEF_IP_FRAGMENT, FRAMEF_IP_OPTIONS, FRAMEF_TCP, FRAMEF_TCP_OPTS_MALFORMED,
   IPV4_DADDR, IPV4_SADDR, IPV4_TOS, RX_BUDGET_MAX, RXB_BYTES, RXB_DROP, RXB_FAST, RXB_FBYTES,
   RXB_HDR_SIZE, RXB_NEPW, RXB_NEV, RXB_NWAKE, RXB_SLOW, RXDEV_ETHER, RXDEV_KIND, RXDEV_MAC, RXDEV_TUN,
   RXE_DROP, RXE_ECN, RXE_FAST, RXE_KIND, RXE_LEN, RXE_PSH, RXE_SIZE, RXE_SKB, RXE_SLOW, RXE_TSK,
-  RXE_TSVAL, SKB_DATA, SKB_HEAD, SKB_MAC_HDR, SKB_NET_HDR, SKB_TAIL, SKB_TRANS_HDR, SKBQ_BYTES, TCP_ACK,
+  RXE_TSVAL, SKB_DATA, SKB_HEAD, SKB_LIST, SKB_MAC_HDR, SKB_NET_HDR, SKB_TAIL, SKB_TRANS_HDR, SKBQ_BYTES, TCP_ACK,
   TCP_DPORT, TCP_SEQ, TCP_SPORT, TSK_BYTES, TSK_CHUNK, TSK_EPI, TSK_FLAGS, TSK_ID, TSK_KIND,
   TSK_KIND_FREE, TSK_KIND_LIVE, TSK_PRED, TSK_RCV_NXT, TSK_RCV_WND, TSK_RCV_WUP, TSK_RCVBUF, TSK_RCVQ,
   TSK_SEGS, TSK_SIZE, TSK_SND_UNA, TSK_TS_RECENT, TSK_WAKE, TSK_WAKE_END, TSKF_SLOW, TSKF_TS,
@@ -48,7 +48,7 @@ import { skbQueueHeadInit, skbQueuePurge, skbQueueTail } from "../skbqueue";
 import { dissectFrame, dissectIp } from "../wire/frame";
 
 const EINVAL: i32 = 22;
-const EEXIST: i32 = 17;
+const EBUSY: i32 = 16;
 const ENOENT: i32 = 2;
 
 // Linux include/net/tcp.h: TCP_HP_BITS = ~(TCP_RESERVED_BITS | TCP_FLAG_PSH), in host order.
@@ -111,7 +111,7 @@ export function tskFree(t: u32, reason: u32): i32 {
   if (!tskLive(t)) return -EINVAL;
   const n = skbQueuePurge(t + TSK_RCVQ, reason);
   let e = load<u32>(t + TSK_EPI);
-  while (e != 0) {
+  while (e > TSK_WAKE_END) {
     const next = load<u32>(e + EPC_WNEXT);
     store<u32>(e + EPC_WNEXT, 0);
     e = next;
@@ -150,12 +150,15 @@ export function tskPublish(
 
 /**
  * Registers a (non-exclusive) epitem as watching the TSK's socket, so rxBatch runs its callback when
- * data is queued (Linux: the epitem's entry on sk_wq). 0, -EEXIST, or -EINVAL.
+ * data is queued (Linux: the epitem's entry on sk_wq). An epitem watches one socket at most (its
+ * EPC_WNEXT is 0 when it watches none; TSK_WAKE_END ends a list). 0, -EBUSY when it already watches
+ * one (this or another), or -EINVAL.
  */
 export function tskWatch(t: u32, item: u32): i32 {
   if (!tskLive(t) || !epIsItem(item)) return -EINVAL;
-  for (let e = load<u32>(t + TSK_EPI); e != 0; e = load<u32>(e + EPC_WNEXT)) if (e == item) return -EEXIST;
-  store<u32>(item + EPC_WNEXT, load<u32>(t + TSK_EPI));
+  if (load<u32>(item + EPC_WNEXT) != 0) return -EBUSY;
+  const head = load<u32>(t + TSK_EPI);
+  store<u32>(item + EPC_WNEXT, head == 0 ? TSK_WAKE_END : head);
   store<u32>(t + TSK_EPI, item);
   return 0;
 }
@@ -164,10 +167,10 @@ export function tskWatch(t: u32, item: u32): i32 {
 export function tskUnwatch(t: u32, item: u32): i32 {
   if (!tskLive(t)) return -EINVAL;
   let prev: u32 = 0;
-  for (let e = load<u32>(t + TSK_EPI); e != 0; e = load<u32>(e + EPC_WNEXT)) {
+  for (let e = load<u32>(t + TSK_EPI); e > TSK_WAKE_END; e = load<u32>(e + EPC_WNEXT)) {
     if (e == item) {
       const next = load<u32>(e + EPC_WNEXT);
-      if (prev == 0) store<u32>(t + TSK_EPI, next);
+      if (prev == 0) store<u32>(t + TSK_EPI, next == TSK_WAKE_END ? 0 : next);
       else store<u32>(prev + EPC_WNEXT, next);
       store<u32>(e + EPC_WNEXT, 0);
       return 0;
@@ -216,11 +219,18 @@ export function rxbSize(budget: u32): u32 {
   return d4 == 0xffff_ffff && d2 == 0xffff;
 }
 
+// The batch's wake list runs in order of first touch (Linux's ready list is in wake order too):
+// wakeHead .. wakeTail linked through TSK_WAKE, the tail's link TSK_WAKE_END.
+let wakeHead: u32 = TSK_WAKE_END;
+let wakeTail: u32 = TSK_WAKE_END;
+
 // On this batch's wake list (once).
-@inline function wakeLink(t: u32, head: u32): u32 {
-  if (load<u32>(t + TSK_WAKE) != 0) return head;
-  store<u32>(t + TSK_WAKE, head);
-  return t;
+@inline function wakeLink(t: u32): void {
+  if (load<u32>(t + TSK_WAKE) != 0) return;
+  store<u32>(t + TSK_WAKE, TSK_WAKE_END);
+  if (wakeTail == TSK_WAKE_END) wakeHead = t;
+  else store<u32>(wakeTail + TSK_WAKE, t);
+  wakeTail = t;
 }
 
 /**
@@ -268,7 +278,8 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
   let nDrop: u32 = 0;
   let bytes: u32 = 0;
   let fbytes: u32 = 0;
-  let wake: u32 = TSK_WAKE_END;
+  wakeHead = TSK_WAKE_END;
+  wakeTail = TSK_WAKE_END;
   let n: u32 = 0;
   for (; n < budget; n++) {
     const skb = ringPop(ring);
@@ -277,8 +288,9 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     const f = frames + n * FRAME_SIZE;
     store<u32>(ev + RXE_TSK, 0);
     store<u32>(ev + RXE_SKB, skb);
-    if (!skbIsLive(skb)) {
-      // not an skb: a host bug; nothing to free, nothing to parse
+    if (!skbIsLive(skb) || load<u32>(skb + SKB_LIST) != 0) {
+      // not an skb, or one still on a queue: a host bug; nothing to free, nothing to touch
+      countInc(CNT_SKB_OP_REFUSED);
       store<u8>(ev + RXE_KIND, <u8>RXE_DROP);
       store<u32>(ev + RXE_SKB, 0);
       store<u32>(ev + RXE_LEN, 1);
@@ -336,7 +348,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
       if (t != 0) {
         // the host now owns this socket's order for the rest of the batch
         store<u32>(t + TSK_FLAGS, load<u32>(t + TSK_FLAGS) | TSKF_SLOW);
-        wake = wakeLink(t, wake);
+        wakeLink(t);
       }
       store<u32>(ev + RXE_TSK, t);
       store<u8>(ev + RXE_KIND, <u8>RXE_SLOW);
@@ -355,7 +367,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     if (load<u32>(t + TSK_FLAGS) & TSKF_TS) store<u32>(t + TSK_TS_RECENT, tsval);
     store<u32>(t + TSK_SEGS, load<u32>(t + TSK_SEGS) + 1);
     store<u32>(t + TSK_BYTES, load<u32>(t + TSK_BYTES) + plen);
-    wake = wakeLink(t, wake);
+    wakeLink(t);
     store<u8>(ev + RXE_KIND, <u8>RXE_FAST);
     store<u8>(ev + RXE_ECN, <u8>(load<u8>(f + FRAME_L3 + IPV4_TOS) & 3));
     store<u8>(ev + RXE_PSH, (be32(th + 12) & TCP_FLAG_PSH_WORD) != 0 ? 1 : 0);
@@ -373,7 +385,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
   const epw = out + rxbEpWakes(budget);
   let nWake: u32 = 0;
   let nEpw: u32 = 0;
-  let t = wake;
+  let t = wakeHead;
   while (t != TSK_WAKE_END) {
     const next = load<u32>(t + TSK_WAKE);
     const segs = load<u32>(t + TSK_SEGS);
@@ -385,7 +397,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
       store<u32>(wakes + nWake * 4, t);
       nWake++;
       // (a watcher the host freed without tskUnwatch ends the walk instead of being followed)
-      for (let e = load<u32>(t + TSK_EPI); e != 0 && epIsItem(e); e = load<u32>(e + EPC_WNEXT)) {
+      for (let e = load<u32>(t + TSK_EPI); e > TSK_WAKE_END && epIsItem(e); e = load<u32>(e + EPC_WNEXT)) {
         if ((epPollCallback(e, DATA_READY_KEY, false) & EPCB_MATCH) == 0) continue;
         const ep = load<u32>(e + EPC_EP);
         if (load<u32>(ep + EPC_RXGEN) != rxGen && nEpw < budget) {

@@ -56,7 +56,8 @@ export class MemoryWatchers implements TskWatchers {
     return this.core.u32[(t + L.TSK_EPI) >>> 2];
   }
   next(item: number): number {
-    return this.core.u32[(item + L.EPC_WNEXT) >>> 2];
+    const n = this.core.u32[(item + L.EPC_WNEXT) >>> 2];
+    return n === L.TSK_WAKE_END ? 0 : n; // the core ends a list with TSK_WAKE_END
   }
   epOf(item: number): number {
     // The core checks the cell against its chunk table; the host can check kind and alignment.
@@ -76,9 +77,9 @@ export class TwinWatchers implements TskWatchers {
   private readonly link = new Map<number, number>(); // item -> next item
   private readonly epOfItem = new Map<number, number>();
 
-  /** As tskWatch: 0, -EEXIST. */
+  /** As tskWatch: 0, or -EBUSY when the item already watches a socket. */
   watch(t: number, item: number, ep: number): number {
-    for (let e = this.first(t); e !== 0; e = this.next(e)) if (e === item) return -17;
+    if (this.epOfItem.has(item)) return -16;
     this.link.set(item, this.first(t));
     this.epOfItem.set(item, ep);
     this.head.set(t, item);
@@ -177,7 +178,7 @@ export class RxTwin {
     let nDrop = 0;
     let bytes = 0;
     let fbytes = 0;
-    let wake = L.TSK_WAKE_END;
+    const wake = { head: L.TSK_WAKE_END, tail: L.TSK_WAKE_END };
     let n = 0;
     for (; n < budget; n++) {
       // ringPop
@@ -189,7 +190,9 @@ export class RxTwin {
       const fa = frames + n * L.FRAME_SIZE;
       u32[(ev + L.RXE_TSK) >>> 2] = 0;
       u32[(ev + L.RXE_SKB) >>> 2] = skb;
-      if (!skbIsLive(u8, skb)) {
+      if (!skbIsLive(u8, skb) || u32[(skb + L.SKB_LIST) >>> 2] !== 0) {
+        // not an skb, or one still on a queue: a host bug, left as it was (the core counts a refusal)
+        countInc(u32, L.CNT_SKB_OP_REFUSED);
         u8[ev + L.RXE_KIND] = L.RXE_DROP;
         u32[(ev + L.RXE_SKB) >>> 2] = 0;
         u32[(ev + L.RXE_LEN) >>> 2] = 1;
@@ -240,7 +243,7 @@ export class RxTwin {
         if (t !== 0) {
           // the host now owns this socket's order for the rest of the batch
           u32[(t + L.TSK_FLAGS) >>> 2] |= L.TSKF_SLOW;
-          wake = wakeLink(u32, t, wake);
+          wakeLink(u32, t, wake);
         }
         u32[(ev + L.RXE_TSK) >>> 2] = t;
         u8[ev + L.RXE_KIND] = L.RXE_SLOW;
@@ -261,7 +264,7 @@ export class RxTwin {
       if (ts) u32[(t + L.TSK_TS_RECENT) >>> 2] = tsval;
       u32[(t + L.TSK_SEGS) >>> 2] += 1;
       u32[(t + L.TSK_BYTES) >>> 2] += plen;
-      wake = wakeLink(u32, t, wake);
+      wakeLink(u32, t, wake);
       u8[ev + L.RXE_KIND] = L.RXE_FAST;
       u8[ev + L.RXE_ECN] = f.ipv4.tos & 3;
       u8[ev + L.RXE_PSH] = (dv.getUint32(th + 12) & TCP_FLAG_PSH_WORD) !== 0 ? 1 : 0;
@@ -271,7 +274,7 @@ export class RxTwin {
       nFast++;
       fbytes = (fbytes + plen) >>> 0;
     }
-    // Empty the wake list (newest first, as the core's LIFO list) and run the epoll callbacks.
+    // Empty the wake list (in order of first touch) and run the epoll callbacks.
     this.gen = (this.gen + 1) >>> 0 || 1;
     const gen = this.gen;
     const { epoll, watchers } = this.opts;
@@ -279,7 +282,7 @@ export class RxTwin {
     const epw = out + rxbEpWakesOff(budget);
     let nWake = 0;
     let nEpw = 0;
-    let t = wake;
+    let t = wake.head;
     while (t !== L.TSK_WAKE_END) {
       const ti = t >>> 2;
       const next = u32[ti + (L.TSK_WAKE >>> 2)];
@@ -317,6 +320,13 @@ export class RxTwin {
   }
 }
 
+/** assembly/arena.ts countInc: one u64 counter of the COUNTERS region, as two u32 words. */
+function countInc(u32: Uint32Array, index: number): void {
+  const i = (L.COUNTERS_OFFSET + index * L.COUNTER_SIZE) >>> 2;
+  u32[i] = (u32[i] + 1) >>> 0;
+  if (u32[i] === 0) u32[i + 1] = (u32[i + 1] + 1) >>> 0;
+}
+
 /** assembly/skb.ts skbIsLive: a descriptor slot of the slab, not marked freed. */
 function skbIsLive(u8: Uint8Array, skb: number): boolean {
   const off = (skb - L.SKB_DESC_OFFSET) >>> 0;
@@ -330,11 +340,13 @@ function skbInSlab(p: number): boolean {
   return off < L.SKB_DESC_SIZE && (off & (L.SKB_SIZE - 1)) === 0;
 }
 
-/** On this batch's wake list (once): the list is LIFO, ended by TSK_WAKE_END. */
-function wakeLink(u32: Uint32Array, t: number, head: number): number {
-  if (u32[(t + L.TSK_WAKE) >>> 2] !== 0) return head;
-  u32[(t + L.TSK_WAKE) >>> 2] = head;
-  return t;
+/** On this batch's wake list (once), at its tail; the last link is TSK_WAKE_END. */
+function wakeLink(u32: Uint32Array, t: number, list: { head: number; tail: number }): void {
+  if (u32[(t + L.TSK_WAKE) >>> 2] !== 0) return;
+  u32[(t + L.TSK_WAKE) >>> 2] = L.TSK_WAKE_END;
+  if (list.tail === L.TSK_WAKE_END) list.head = t;
+  else u32[(list.tail + L.TSK_WAKE) >>> 2] = t;
+  list.tail = t;
 }
 
 /** The core's predict(): the payload length when the segment is what socket t expects, else 0. */
