@@ -693,7 +693,7 @@ export const RXDEV_TUN: u32 = 2;
 //   was freed with reason `len`; its FRAME says what was learnt; skb 0 and reason NOT_SPECIFIED for
 //   a ring slot that held no live skb or one still on a queue - a host bug, left as it was).
 //   tsval: a fast segment's timestamp value (when the socket has TSKF_TS). Fields an event kind
-//   does not use keep whatever an earlier batch left there.
+//   does not use are 0 (a slow ARP frame's len is its parse reason).
 export const RXB_NEV: u32 = 0;
 export const RXB_FAST: u32 = 4;
 export const RXB_SLOW: u32 = 8;

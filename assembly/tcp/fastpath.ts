@@ -286,8 +286,11 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     if (skb == 0) break;
     const ev = out + RXB_HDR_SIZE + n * RXE_SIZE;
     const f = frames + n * FRAME_SIZE;
+    store<u32>(ev + RXE_KIND, 0); // kind, ecn, psh; the fields an event does not use stay 0
     store<u32>(ev + RXE_TSK, 0);
     store<u32>(ev + RXE_SKB, skb);
+    store<u32>(ev + RXE_LEN, 0);
+    store<u32>(ev + RXE_TSVAL, 0);
     if (!skbIsLive(skb) || load<u32>(skb + SKB_LIST) != 0) {
       // not an skb, or one still on a queue: a host bug; nothing to free, nothing to touch
       countInc(CNT_SKB_OP_REFUSED);
@@ -310,6 +313,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
       if ((fflags & FRAMEF_ARP) != 0 && reason == DROP_ARP_INVALID) {
         // an ARP packet we do not speak: the host decides (Linux arp_rcv drops it, counted there)
         store<u8>(ev + RXE_KIND, <u8>RXE_SLOW);
+        store<u32>(ev + RXE_LEN, reason);
         nSlow++;
         continue;
       }

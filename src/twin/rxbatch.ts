@@ -188,8 +188,10 @@ export class RxTwin {
       u32[(ring + L.RING_TAIL) >>> 2] = tail + 1;
       const ev = out + L.RXB_HDR_SIZE + n * L.RXE_SIZE;
       const fa = frames + n * L.FRAME_SIZE;
+      u32[(ev + L.RXE_KIND) >>> 2] = 0; // kind, ecn, psh: 0 until decided
       u32[(ev + L.RXE_TSK) >>> 2] = 0;
       u32[(ev + L.RXE_SKB) >>> 2] = skb;
+      u32[(ev + L.RXE_TSVAL) >>> 2] = 0;
       if (!skbIsLive(u8, skb) || u32[(skb + L.SKB_LIST) >>> 2] !== 0) {
         // not an skb, or one still on a queue: a host bug, left as it was (the core counts a refusal)
         countInc(u32, L.CNT_SKB_OP_REFUSED);
@@ -210,6 +212,7 @@ export class RxTwin {
         const reason = -r;
         if ((f.flags & L.FRAMEF_ARP) !== 0 && reason === L.DROP_ARP_INVALID) {
           u8[ev + L.RXE_KIND] = L.RXE_SLOW; // the host decides (Linux arp_rcv drops it)
+          u32[(ev + L.RXE_LEN) >>> 2] = reason;
           nSlow++;
           continue;
         }
@@ -247,6 +250,7 @@ export class RxTwin {
         }
         u32[(ev + L.RXE_TSK) >>> 2] = t;
         u8[ev + L.RXE_KIND] = L.RXE_SLOW;
+        u32[(ev + L.RXE_LEN) >>> 2] = 0;
         nSlow++;
         continue;
       }
