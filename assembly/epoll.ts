@@ -219,6 +219,19 @@ export function epPollCallback(item: u32, key: u32, wqActive: bool): u32 {
 }
 
 /**
+ * epPollCallback for callers inside the core that hold an epitem cell address from their own lists
+ * (the RX fast path's watcher lists): the kind word is checked (a freed cell is skipped), the chunk
+ * table is not, and wqActive is false.
+ */
+@inline export function epPollCallbackFromCore(item: u32, key: u32): u32 {
+  if (load<u32>(item + EPC_KIND) != EPK_ITEM) return 0;
+  const events = load<u32>(item + EPC_EVENTS);
+  if ((events & ~EP_PRIVATE_BITS) == 0 || (key & events) == 0) return 0;
+  if (load<u32>(item + EPC_NEXT) == 0) linkTail(load<u32>(item + EPC_EP), item);
+  return EPCB_MATCH;
+}
+
+/**
  * Put an epitem on its ready list unless it is on it already (Linux ep_insert / ep_modify when the
  * file is ready at once). Returns 1 when linked by this call, 0 when it already was, -EINVAL.
  */

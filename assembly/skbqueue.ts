@@ -129,6 +129,14 @@ export function skbQueueTail(q: u32, skb: u32): u32 {
   return linkBetween(q, skb, prev, q);
 }
 
+/**
+ * skbQueueTail for callers that know q is an initialised queue head and skb a live skb on no queue
+ * (the RX fast path checked both). Returns the queue length after it.
+ */
+@inline export function skbQueueTailUnchecked(q: u32, skb: u32): u32 {
+  return linkBetween(q, skb, load<u32>(q + SKBQ_PREV), q);
+}
+
 /** Inserts skb at the head. Returns as skbQueueTail. */
 // Linux: include/linux/skbuff.h __skb_queue_head()
 export function skbQueueHead(q: u32, skb: u32): u32 {

@@ -28,7 +28,7 @@
 // them; rxBatch reads it and advances rcv_nxt and ts_recent as it queues.
 import { arenaAlloc, countInc } from "../arena";
 import { DROP_ARP_INVALID, DROP_OTHERHOST } from "../dropreason";
-import { epIsItem, epPollCallback } from "../epoll";
+import { epIsItem, epPollCallbackFromCore } from "../epoll";
 import { ehashFind } from "../flow/ehash";
 import {
   CNT_ARENA_FAIL, CNT_SKB_OP_REFUSED, EPC_EP, EPC_RXGEN, EPC_WNEXT, EPCB_MATCH, ETH_DST, FRAME_ETH, FRAME_ETHERTYPE,
@@ -44,7 +44,7 @@ import {
 } from "../memory";
 import { ringPop } from "../ring";
 import { kfreeSkb, skbIsLive, skbPullUnchecked, skbTrimUnchecked } from "../skb";
-import { skbQueueHeadInit, skbQueuePurge, skbQueueTail } from "../skbqueue";
+import { skbQueueHeadInit, skbQueuePurge, skbQueueTailUnchecked } from "../skbqueue";
 import { dissectFrame, dissectIp } from "../wire/frame";
 
 const EINVAL: i32 = 22;
@@ -365,7 +365,7 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     store<u16>(skb + SKB_TRANS_HDR, <u16>(data + <u32>load<u16>(f + FRAME_L4_OFF)));
     skbPullUnchecked(skb, <u32>load<u16>(f + FRAME_PAYLOAD_OFF));
     if (load<u32>(skb + SKB_TAIL) - load<u32>(skb + SKB_DATA) > plen) skbTrimUnchecked(skb, plen);
-    skbQueueTail(t + TSK_RCVQ, skb);
+    skbQueueTailUnchecked(t + TSK_RCVQ, skb); // a TSK's queue; the skb was checked above
     store<u32>(t + TSK_RCV_NXT, load<u32>(t + TSK_RCV_NXT) + plen);
     const tsval = load<u32>(t + TSK_FLAGS) & TSKF_TS ? be32(th + 24) : 0;
     if (load<u32>(t + TSK_FLAGS) & TSKF_TS) store<u32>(t + TSK_TS_RECENT, tsval);
@@ -400,9 +400,10 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     if (segs != 0 && nWake < budget) {
       store<u32>(wakes + nWake * 4, t);
       nWake++;
-      // (a watcher the host freed without tskUnwatch ends the walk instead of being followed)
-      for (let e = load<u32>(t + TSK_EPI); e > TSK_WAKE_END && epIsItem(e); e = load<u32>(e + EPC_WNEXT)) {
-        if ((epPollCallback(e, DATA_READY_KEY, false) & EPCB_MATCH) == 0) continue;
+      // (a watcher the host freed without tskUnwatch - a host bug - ends the walk: a freed cell is
+      // zeroed, its kind is no epitem's and its link is 0)
+      for (let e = load<u32>(t + TSK_EPI); e > TSK_WAKE_END; e = load<u32>(e + EPC_WNEXT)) {
+        if ((epPollCallbackFromCore(e, DATA_READY_KEY) & EPCB_MATCH) == 0) continue;
         const ep = load<u32>(e + EPC_EP);
         if (load<u32>(ep + EPC_RXGEN) != rxGen && nEpw < budget) {
           store<u32>(ep + EPC_RXGEN, rxGen);

@@ -512,6 +512,7 @@ export interface WasmExports {
   skbTransportHeaderWasSet(skb: number): number;
   skbQueueHeadInit(q: number): number;
   skbQueueTail(q: number, skb: number): number;
+  skbQueueTailUnchecked(q: number, skb: number): number;
   skbQueueHead(q: number, skb: number): number;
   skbPeek(q: number): number;
   skbPeekTail(q: number): number;
@@ -588,6 +589,7 @@ export interface WasmExports {
   epItemRemove(item: number): number;
   epItemModify(item: number, events: number): number;
   epPollCallback(item: number, key: number, wqActive: number): number;
+  epPollCallbackFromCore(item: number, key: number): number;
   epReadyLink(item: number): number;
   epCommit(ep: number, verdicts: number, n: number): number;
   epCellsInUse(): number;
