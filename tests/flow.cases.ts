@@ -331,6 +331,21 @@ export function flowCases(impl: FlowImpl, skip: Record<string, string> = {}): vo
       expect(t.lookup(P, 9, A, 4433)).toBe(1);
     });
 
+    test("sockets without SO_REUSEPORT share an exact address (SO_REUSEADDR, connected): the last bound wins a tie", async () => {
+      const t = await impl.udp();
+      expect(t.insert(A, 53, 0, 0, 1000, false, 1)).toBe(0);
+      expect(t.insert(A, 53, 0, 0, 2000, false, 2)).toBe(0); // another uid too: the host's bind rules decide
+      expect(t.insert(A, 53, 0, 0, 1000, false, 2)).toBe(-FLOW_E_EXISTS); // a duplicate is still a duplicate
+      expect(t.insert(A, 53, 0, 0, 1000, true, 3)).toBe(-FLOW_E_EXISTS); // no reuseport group here
+      expect(t.lookup(P, 7, A, 53)).toBe(2);
+      expect(t.insert(A, 53, P, 1, 1000, false, 4)).toBe(0);
+      expect(t.lookup(P, 1, A, 53)).toBe(4); // connected to the sender: scores above both
+      expect(t.lookup(P, 2, A, 53)).toBe(2);
+      expect(t.delete(A, 53, 2)).toBe(0);
+      expect(t.lookup(P, 2, A, 53)).toBe(1);
+      expect(t.members(A, 53)).toEqual([1, 4]);
+    });
+
     test("binding rules: uid, reuseport on both sides, duplicate member", async () => {
       const t = await impl.udp();
       expect(t.insert(A, 53, 0, 0, 1000, true, 1)).toBe(0);

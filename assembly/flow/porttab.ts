@@ -12,9 +12,12 @@
 // so one flow always reaches the same member while the group is unchanged.
 //
 // Binding rules kept here (Linux inet_csk_bind_conflict() / udp_lib_lport_inuse() for one exact key):
-// a second socket may join a slot only when the slot and the socket both have SO_REUSEPORT and the
-// same uid; otherwise -FLOW_E_EXISTS, or -FLOW_E_UID for a reuseport group of another uid (the host
-// maps both to EADDRINUSE). Conflicts across addresses (0.0.0.0:80 vs 10.0.0.1:80, SO_REUSEADDR)
+// a second socket may join a slot when the slot and the socket both have SO_REUSEPORT and the same
+// uid; otherwise -FLOW_E_EXISTS, or -FLOW_E_UID for a reuseport group of another uid (the host
+// maps both to EADDRINUSE). One exception, in UDP tables: a socket without SO_REUSEPORT may join a
+// slot without SO_REUSEPORT (Linux lets SO_REUSEADDR sockets, and a connected socket beside an
+// unconnected one, share an exact address; the host's bind table decides that). Among equally
+// scoring members of such a slot the last to join wins, as Linux adds them at the head of the chain. Conflicts across addresses (0.0.0.0:80 vs 10.0.0.1:80, SO_REUSEADDR)
 // belong to the host's bind-bucket logic (Linux bhash), which sees every address of a port.
 // Group order is join order (sock_reuseport socks[]); a leaving member's place is taken by the last
 // member (Linux __reuseport_detach_sock()), so the others keep their positions except that one.
@@ -112,7 +115,9 @@ function slotPick(slot: u32, saddr: u32, sport: u32, h: u32): u32 {
       if (rp != sport) continue;
       score += 4;
     }
-    if (score > best) {
+    // ties: the later member (only a UDP slot without SO_REUSEPORT can hold equal scorers that are
+    // not a reuseport group; the group's unconnected case is resolved below by flow hash)
+    if (score >= best) {
       best = score;
       bestIdx = i;
     }
@@ -156,8 +161,12 @@ export function ptInsert(
   const rp = reuseport != 0;
   let s = slotFind(t, addr, port);
   if (s != 0) {
-    if (!rp || (load<u16>(s + PTS_FLAGS) & PTS_F_REUSEPORT) == 0) return -FLOW_E_EXISTS;
-    if (load<u32>(s + PTS_UID) != uid) return -FLOW_E_UID;
+    const group = (load<u16>(s + PTS_FLAGS) & PTS_F_REUSEPORT) != 0;
+    const shared = !rp && !group && load<u32>(t + PT_MAGIC) == PT_KIND_UDP;
+    if (!shared) {
+      if (!rp || !group) return -FLOW_E_EXISTS;
+      if (load<u32>(s + PTS_UID) != uid) return -FLOW_E_UID;
+    }
     const n = load<u32>(s + PTS_N);
     for (let i: u32 = 0; i < n; i++) {
       if (load<u32>(memberPtr(s, i) + PTM_HANDLE) == handle) return -FLOW_E_EXISTS;

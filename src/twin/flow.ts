@@ -391,7 +391,11 @@ class PortTableTwin {
   private slotBump = 1;
   private socks = 0;
 
-  constructor(opts: { buckets?: number; maxSocks?: number; seed?: number }) {
+  constructor(
+    opts: { buckets?: number; maxSocks?: number; seed?: number },
+    /** A UDP table (PT_KIND_UDP): non-reuseport sockets may share a slot. */
+    private readonly udp = false,
+  ) {
     const b = Math.min(Math.max(opts.buckets ?? 256, PT_BUCKETS_MIN), PT_BUCKETS_LIMIT);
     const size = pow2AtLeast(b);
     this.mask = size - 1;
@@ -430,7 +434,7 @@ class PortTableTwin {
         if (rp !== sport) continue;
         score += 4;
       }
-      if (score > best) {
+      if (score >= best) {
         best = score;
         bestIdx = i;
       }
@@ -479,8 +483,12 @@ class PortTableTwin {
     let s = this.find(a, port);
     if (s !== 0) {
       const o = s * SW;
-      if (!reuseport || this.slots[o + S_REUSE] === 0) return -FLOW_E_EXISTS;
-      if (this.slots[o + S_UID] !== u) return -FLOW_E_UID;
+      const group = this.slots[o + S_REUSE] !== 0;
+      // a UDP socket without SO_REUSEPORT may share a slot without it (see assembly/flow/porttab.ts)
+      if (!(this.udp && !reuseport && !group)) {
+        if (!reuseport || !group) return -FLOW_E_EXISTS;
+        if (this.slots[o + S_UID] !== u) return -FLOW_E_UID;
+      }
       const n = this.slots[o + S_N];
       const m = this.members[s]!;
       for (let i = 0; i < n; i++) if (m[3 * i] === handle) return -FLOW_E_EXISTS;
@@ -592,7 +600,7 @@ export class LhashTwin implements FlowListeners {
 export class UdpTwin implements FlowUdp {
   private readonly t: PortTableTwin;
   constructor(opts: { buckets?: number; maxSocks?: number; seed?: number } = {}) {
-    this.t = new PortTableTwin(opts);
+    this.t = new PortTableTwin(opts, true);
   }
   insert(
     laddr: number,

@@ -36,6 +36,7 @@ describe("UDP broadcast", () => {
         return s;
       };
       const any = open("0.0.0.0");
+      const any2 = open("0.0.0.0"); // SO_REUSEADDR: the same exact address, as Linux allows for UDP
       const bcast = open("10.0.0.255");
       const unicast = open("10.0.0.2");
       ready.n = 1;
@@ -46,6 +47,7 @@ describe("UDP broadcast", () => {
       };
       await sys.nanosleep(30_000_000); // the sender's first datagrams are in by then
       take("any", any);
+      take("any2", any2);
       take("bcast", bcast);
       take("unicast", unicast);
       await sys.close(unicast);
@@ -55,7 +57,7 @@ describe("UDP broadcast", () => {
       await sys.nanosleep(30_000_000);
       take("any, connected elsewhere", any);
       take("bcast", bcast);
-      for (const s of [any, bcast]) await sys.close(s);
+      for (const s of [any, any2, bcast]) await sys.close(s);
     });
     const errs: number[] = [];
     const cli = client.spawn("sender", async (sys) => {
@@ -87,6 +89,7 @@ describe("UDP broadcast", () => {
     expect(errs).toEqual([-EACCES, -EACCES, -EACCES, 5, -ENETUNREACH]);
     expect(got).toEqual([
       "any: hello all",
+      "any2: hello all",
       "bcast: hello all",
       "unicast: -11",
       "any, connected elsewhere: -11",
