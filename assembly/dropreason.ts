@@ -35,4 +35,6 @@ export const DROP_IP_OUTNOROUTES: u32 = 28;
 export const DROP_DEV_READY: u32 = 29; // device down
 export const DROP_SOCKET_FILTER: u32 = 30;
 export const DROP_ICMP_INVALID: u32 = 31; // ICMP too short or a type we reject
-export const DROP_REASON_MAX: u32 = 32;
+export const DROP_IP_INVALID_SOURCE: u32 = 32; // martian source off the wire (127/8, multicast, broadcast, 0/8)
+export const DROP_IP_LOCALNET: u32 = 33; // a 127/8 destination off the wire (route_localnet = 0)
+export const DROP_REASON_MAX: u32 = 34;

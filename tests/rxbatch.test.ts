@@ -248,6 +248,32 @@ describe("rxBatch: bad frames are dropped with their reason, counted, and freed"
       () => segment(F, { seq: ISN, payload: 10, dstMac: 0x02_00_00_00_00_99 }),
       "OTHERHOST",
     ],
+    // Linux ip_route_input_slow(): martians off a wire
+    [
+      "a 127/8 destination off the wire (route_localnet = 0)",
+      () => segment(flow(41000, 80, 0x7f00_0001, 0x7f00_0001), { seq: ISN, payload: 10 }),
+      "IP_LOCALNET",
+    ],
+    [
+      "a 127/8 source off the wire",
+      () => segment(flow(41000, 80, 0x7f00_0001), { seq: ISN, payload: 10 }),
+      "IP_INVALID_SOURCE",
+    ],
+    [
+      "a multicast source",
+      () => segment(flow(41000, 80, 0xe000_0001), { seq: ISN, payload: 10 }),
+      "IP_INVALID_SOURCE",
+    ],
+    [
+      "the limited broadcast as source",
+      () => segment(flow(41000, 80, 0xffff_ffff), { seq: ISN, payload: 10 }),
+      "IP_INVALID_SOURCE",
+    ],
+    [
+      "a 0/8 source to a unicast address",
+      () => segment(flow(41000, 80, 0), { seq: ISN, payload: 10 }),
+      "IP_INVALID_SOURCE",
+    ],
   ];
   for (const [name, make, reason] of cases) {
     it(name, async () => {
@@ -291,6 +317,19 @@ describe("rxBatch: bad frames are dropped with their reason, counted, and freed"
     rig.run();
     expect(rig.events()[0]).toMatchObject({ kind: L.RXE_SLOW, tsk: 0 });
     expect(rig.core.drops()).toEqual({});
+  });
+
+  it("0.0.0.0 towards the limited broadcast (DHCP) is no martian; on lo, 127/8 is home", async () => {
+    const { rig } = await oneSocket();
+    rig.push(segment(flow(68, 67, 0, 0xffff_ffff), { seq: 1, payload: 10, dstMac: 0xffff_ffff_ffff }));
+    rig.run();
+    expect(rig.events()[0]).toMatchObject({ kind: L.RXE_SLOW, tsk: 0 });
+    const lo = await RxRig.create({ kind: L.RXDEV_LOOPBACK });
+    const home = flow(41000, 80, 0x7f00_0001, 0x7f00_0001);
+    const t = lo.tsk(home, { rcvNxt: ISN });
+    lo.push(segment(home, { seq: ISN, payload: 10 }));
+    lo.run();
+    expect(lo.events()[0]).toMatchObject({ kind: L.RXE_FAST, tsk: t });
   });
 
   it("a loopback device does not filter by MAC", async () => {

@@ -27,15 +27,15 @@
 // TSK cells (memory.ts) are the fast path's half of a socket: the host publishes its TCP state into
 // them; rxBatch reads it and advances rcv_nxt and ts_recent as it queues.
 import { arenaAlloc, countInc } from "../arena";
-import { DROP_ARP_INVALID, DROP_OTHERHOST } from "../dropreason";
+import { DROP_ARP_INVALID, DROP_IP_INVALID_SOURCE, DROP_IP_LOCALNET, DROP_OTHERHOST } from "../dropreason";
 import { epIsItem, epPollCallbackFromCore } from "../epoll";
 import { ehashFind } from "../flow/ehash";
 import {
   CNT_ARENA_FAIL, CNT_SKB_OP_REFUSED, EPC_EP, EPC_RXGEN, EPC_WNEXT, EPCB_MATCH, ETH_DST, FRAME_ETH, FRAME_ETHERTYPE,
   FRAME_FLAGS, FRAME_L3, FRAME_L4, FRAME_L4_OFF, FRAME_L3_OFF, FRAME_PAYLOAD_LEN, FRAME_PAYLOAD_OFF,
-  FRAME_SIZE, FRAMEF_ARP, FRAMEF_IP_FRAGMENT, FRAMEF_IP_OPTIONS, FRAMEF_TCP, FRAMEF_TCP_OPTS_MALFORMED,
+  FRAME_SIZE, FRAMEF_ARP, FRAMEF_IPV4, FRAMEF_IP_FRAGMENT, FRAMEF_IP_OPTIONS, FRAMEF_TCP, FRAMEF_TCP_OPTS_MALFORMED,
   IPV4_DADDR, IPV4_SADDR, IPV4_TOS, RX_BUDGET_MAX, RXB_BYTES, RXB_DROP, RXB_FAST, RXB_FBYTES,
-  RXB_HDR_SIZE, RXB_NEPW, RXB_NEV, RXB_NWAKE, RXB_SLOW, RXDEV_ETHER, RXDEV_KIND, RXDEV_MAC, RXDEV_TUN,
+  RXB_HDR_SIZE, RXB_NEPW, RXB_NEV, RXB_NWAKE, RXB_SLOW, RXDEV_ETHER, RXDEV_KIND, RXDEV_LOOPBACK, RXDEV_MAC, RXDEV_TUN,
   RXE_DROP, RXE_ECN, RXE_FAST, RXE_KIND, RXE_LEN, RXE_PSH, RXE_SIZE, RXE_SKB, RXE_SLOW, RXE_TSK,
   RXE_TSVAL, SKB_DATA, SKB_HEAD, SKB_LIST, SKB_MAC_HDR, SKB_NET_HDR, SKB_TAIL, SKB_TRANS_HDR, SKBQ_BYTES, TCP_ACK,
   TCP_DPORT, TCP_SEQ, TCP_SPORT, TSK_BYTES, TSK_CHUNK, TSK_EPI, TSK_FLAGS, TSK_ID, TSK_KIND,
@@ -224,6 +224,20 @@ export function rxbSize(budget: u32): u32 {
 let wakeHead: u32 = TSK_WAKE_END;
 let wakeTail: u32 = TSK_WAKE_END;
 
+/**
+ * Linux ip_route_input_slow()'s martian checks for a packet that came off a wire (not lo): a 127/8
+ * destination (route_localnet = 0) is IP_LOCALNET; a source in 127/8, multicast, the limited
+ * broadcast, or 0/8 (allowed only towards the limited broadcast, as DHCP does) is
+ * IP_INVALID_SOURCE. 0 when neither.
+ */
+@inline function martianReason(saddr: u32, daddr: u32): u32 {
+  if (daddr >> 24 == 127) return DROP_IP_LOCALNET;
+  const s8 = saddr >> 24;
+  if (s8 == 127 || s8 >> 4 == 0xe || saddr == 0xffff_ffff) return DROP_IP_INVALID_SOURCE;
+  if (s8 == 0 && daddr != 0xffff_ffff) return DROP_IP_INVALID_SOURCE;
+  return 0;
+}
+
 // On this batch's wake list (once).
 @inline function wakeLink(t: u32): void {
   if (load<u32>(t + TSK_WAKE) != 0) return;
@@ -330,6 +344,17 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
       store<u32>(ev + RXE_LEN, DROP_OTHERHOST);
       nDrop++;
       continue;
+    }
+    // ip_route_input: martians off a wire
+    if (kind != RXDEV_LOOPBACK && (fflags & FRAMEF_IPV4) != 0) {
+      const martian = martianReason(load<u32>(f + FRAME_L3 + IPV4_SADDR), load<u32>(f + FRAME_L3 + IPV4_DADDR));
+      if (martian != 0) {
+        kfreeSkb(skb, martian);
+        store<u8>(ev + RXE_KIND, <u8>RXE_DROP);
+        store<u32>(ev + RXE_LEN, martian);
+        nDrop++;
+        continue;
+      }
     }
     let t: u32 = 0;
     let plen: u32 = 0;

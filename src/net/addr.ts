@@ -1,5 +1,5 @@
 // IPv4 addresses as numbers (host order u32, 10.0.0.1 = 0x0a000001) and MAC addresses as 6 bytes.
-
+import { DROP_IP_INVALID_SOURCE, DROP_IP_LOCALNET } from "../generated/layout.js";
 export const INADDR_ANY = 0;
 export const INADDR_BROADCAST = 0xffff_ffff;
 export const INADDR_LOOPBACK = 0x7f00_0001;
@@ -54,4 +54,18 @@ export function macToString(m: Mac): string {
 export function macEqual(a: Mac, b: Mac): boolean {
   for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Linux ip_route_input_slow()'s martian checks for a packet off a wire: a 127/8 destination is
+ * IP_LOCALNET (net.ipv4.conf.*.route_localnet = 0); a source in 127/8, multicast, the limited
+ * broadcast or 0/8 (allowed only towards the limited broadcast: DHCP) is IP_INVALID_SOURCE.
+ * 0 when neither. The core's rxBatch has the same rule (assembly/tcp/fastpath.ts martianReason).
+ */
+export function martianReason(saddr: number, daddr: number): number {
+  if (daddr >>> 24 === 127) return DROP_IP_LOCALNET;
+  const s8 = saddr >>> 24;
+  if (s8 === 127 || s8 >>> 4 === 0xe || saddr >>> 0 === 0xffffffff) return DROP_IP_INVALID_SOURCE;
+  if (s8 === 0 && daddr >>> 0 !== 0xffffffff) return DROP_IP_INVALID_SOURCE;
+  return 0;
 }

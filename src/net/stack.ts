@@ -22,6 +22,7 @@ import {
   MAC_BROADCAST,
   MAC_ZERO,
   type Mac,
+  martianReason,
   parseCidr,
   prefixMask,
 } from "./addr.js";
@@ -387,6 +388,15 @@ export class NetStack {
     this.trace?.("ip", { dev, frame: f });
     s.inc("Ip", "InReceives");
     const daddr = f.ipDaddr;
+    if (dev.kind !== "loopback") {
+      // ip_route_input_slow(): martians off a wire (the core's rxBatch checks the same)
+      const martian = martianReason(f.ipSaddr, daddr);
+      if (martian !== 0) {
+        this.trace?.("drop", { dev, frame: f, reason: martian });
+        x.kfreeSkb(skb, martian);
+        return;
+      }
+    }
     const bcast = !this.isLocal(daddr) && this.isBroadcast(daddr);
     const local = bcast || this.isLocal(daddr);
     if (!local) {

@@ -21,6 +21,7 @@ import { FrameFields } from "../core/frame.js";
 import type { Core } from "../core/wasm.js";
 import * as L from "../generated/layout.js";
 import type { EpollStore } from "../kernel/epollstore.js";
+import { martianReason } from "../net/addr.js";
 import { parseFrameAt, parseIpPacketAt } from "./wire/frame.js";
 import { writeFrameFields } from "./wire/frameout.js";
 
@@ -233,6 +234,16 @@ export class RxTwin {
         u32[(ev + L.RXE_LEN) >>> 2] = L.DROP_OTHERHOST;
         nDrop++;
         continue;
+      }
+      if (kind !== L.RXDEV_LOOPBACK && (f.flags & L.FRAMEF_IPV4) !== 0) {
+        const martian = martianReason(f.ipv4.saddr, f.ipv4.daddr); // ip_route_input: martians off a wire
+        if (martian !== 0) {
+          x.kfreeSkb(skb, martian);
+          u8[ev + L.RXE_KIND] = L.RXE_DROP;
+          u32[(ev + L.RXE_LEN) >>> 2] = martian;
+          nDrop++;
+          continue;
+        }
       }
       let t = 0;
       let plen = 0;
