@@ -32,7 +32,11 @@ async function loopbackPair() {
   });
   await world.kernel.advance(10_000_000);
   const conn = [...server.net.tcp.ehash.values()].find((c) => c.lport === 7000) as TcpConn;
-  return { ...env, conn, finish: async () => ((done.close = true), await world.wait(srv, cli)) };
+  const finish = async () => {
+    done.close = true;
+    await world.wait(srv, cli);
+  };
+  return { ...env, conn, finish };
 }
 
 /** The next in-order segment of `conn` (from its peer), as raw Ethernet bytes. */
