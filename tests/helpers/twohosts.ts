@@ -77,6 +77,7 @@ export function connect(net: NetStack, raddr: string, rport: number, lport = 400
     net.tcp.config({ advMss: net.tcp.advMssFor(daddr) }),
     1 << 20,
   );
+  if (c === undefined) throw new Error("no memory for a connection");
   net.tcp.hash(c);
   const { iss, tsOffset } = net.tcp.isn(saddr, lport, daddr, rport);
   c.sk.connect(iss, tsOffset);

@@ -53,6 +53,7 @@ import {
   EINVAL,
   EISCONN,
   ENETUNREACH,
+  ENOBUFS,
   ENOIOCTLCMD,
   ENOPROTOOPT,
   ENOTCONN,
@@ -203,6 +204,11 @@ function tcpConnect(sock: Socket, addr: SockAddr, fileFlags: number, task: Proce
       sk.rport = dport;
       sk.shutdown = 0;
       const conn = net.tcp.newConn(saddr, sk.lport, daddr, dport, tcpConfig(sk, daddr), sk.sndbuf);
+      if (conn === undefined) {
+        sk.raddr = 0;
+        sk.rport = 0;
+        return -ENOBUFS;
+      }
       attach(sk, conn);
       sk.laddr = saddr; // Linux tcp_v4_connect sets inet_saddr from the route
       conn.laddr = saddr;

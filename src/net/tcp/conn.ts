@@ -95,11 +95,12 @@ export class TcpConn {
     public rport: number,
     cfg: TcpConfig,
     sndbuf: number,
+    /** The connection's TSK cell (x.tskCreate), which it owns from now on. */
+    tsk: number,
   ) {
     this.ownRcvbuf = cfg.rcvbuf;
     this.ownSndbuf = sndbuf;
-    this.tsk = host.core.x.tskCreate(0, cfg.rcvbuf);
-    if (this.tsk === 0) throw new Error("wirestack: no memory for a TCP socket's core cell");
+    this.tsk = tsk;
     this.sk = new TcpSock(
       {
         now: () => host.now(),

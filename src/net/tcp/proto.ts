@@ -192,8 +192,12 @@ export class TcpProto {
     rport: number,
     cfg: TcpConfig,
     sndbuf: number,
-  ): TcpConn {
+  ): TcpConn | undefined {
     const net = this.net;
+    // The core's half of the socket first: without memory for it there is no connection (Linux
+    // sk_alloc failing: connect() gets ENOBUFS, a completed handshake is a ListenDrop).
+    const tsk = net.core.x.tskCreate(0, cfg.rcvbuf);
+    if (tsk === 0) return undefined;
     return new TcpConn(
       {
         core: net.core,
@@ -210,6 +214,7 @@ export class TcpProto {
       rport,
       cfg,
       sndbuf,
+      tsk,
     );
   }
 
@@ -393,6 +398,7 @@ export class TcpProto {
   private createChild(e: ListenEntry, req: RequestSock, ack: TcpSegment): boolean {
     const { cfg, sndbuf } = e.childConfig(req.daddr);
     const child = this.newConn(req.saddr, req.sport, req.daddr, req.dport, cfg, sndbuf);
+    if (child === undefined) return false;
     child.sk.initFromRequest(req);
     this.hash(child);
     e.tl.acceptQueueLen++;
