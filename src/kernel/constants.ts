@@ -146,6 +146,9 @@ export const TCP_KEEPINTVL = 5;
 export const TCP_KEEPCNT = 6;
 export const TCP_INFO = 11;
 export const TCP_USER_TIMEOUT = 18;
+/** recvmsg reports the bytes left to read in a TCP_CM_INQ control message (Linux 4.18+). */
+export const TCP_INQ = 36;
+export const TCP_CM_INQ = TCP_INQ;
 
 // ---- poll events (include/uapi/asm-generic/poll.h; EPOLL* share the values) ----
 export const POLLIN = 0x001;

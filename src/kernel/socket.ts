@@ -60,6 +60,27 @@ export interface MsgHdr {
   name?: SockAddr | null;
   iov: Uint8Array[];
   flags?: number;
+  /**
+   * msg_control: an array the call appends control messages to (recvmsg). Left undefined (no
+   * control buffer), a control message the call had for it sets MSG_CTRUNC, as Linux's put_cmsg.
+   */
+  control?: Cmsg[];
+}
+
+/** One control message (struct cmsghdr and its data): an integer, or bytes. */
+export interface Cmsg {
+  level: number;
+  type: number;
+  data: number | Uint8Array;
+}
+
+/** Linux put_cmsg(): append a control message, or flag MSG_CTRUNC when there is no room for it. */
+export function putCmsg(msg: MsgHdr, level: number, type: number, data: number | Uint8Array): void {
+  if (msg.control === undefined) {
+    msg.flags = (msg.flags ?? 0) | 8; // MSG_CTRUNC
+    return;
+  }
+  msg.control.push({ level, type, data });
 }
 
 // ---- struct socket ----

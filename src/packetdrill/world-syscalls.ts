@@ -9,7 +9,7 @@ import { AF_INET, FIONREAD, SIOCINQ, SIOCOUTQ, SOL_IP, SOL_SOCKET, SOL_TCP } fro
 import type { EpollEvent } from "../kernel/eventpoll.js";
 import type { Process } from "../kernel/process.js";
 import type { PollFd } from "../kernel/select.js";
-import type { MsgHdr, SockAddr } from "../kernel/socket.js";
+import type { Cmsg, MsgHdr, SockAddr } from "../kernel/socket.js";
 import type { OptOut, OptVal } from "../kernel/sockopt.js";
 import type { RawSys } from "../kernel/syscalls.js";
 import type { EngineSettings, StructField, SyscallCall, SyscallOutcome, Value } from "./engine.js";
@@ -88,6 +88,22 @@ function optOutValue(v: OptVal | undefined): Value {
     return { kind: "struct", fields };
   }
   return { kind: "any" };
+}
+
+/** Control messages as the script writes them: [{cmsg_level=..., cmsg_type=..., cmsg_data=...}]. */
+function cmsgArray(control: readonly Cmsg[]): Value {
+  return {
+    kind: "array",
+    items: control.map((c) => {
+      if (typeof c.data !== "number") throw new Unsupported("control messages with byte data");
+      const fields: StructField[] = [
+        { name: "cmsg_level", args: null, value: int(c.level) },
+        { name: "cmsg_type", args: null, value: int(c.type) },
+        { name: "cmsg_data", args: null, value: int(c.data) },
+      ];
+      return { kind: "struct", fields };
+    }),
+  };
 }
 
 function optLen(v: OptVal | undefined): number {
@@ -177,22 +193,26 @@ export class ScriptSyscalls {
         const m = a[1];
         if (m?.kind !== "struct") throw new Unsupported(`${c.name} needs a msghdr`);
         const ctl = field(m, "msg_control");
-        if (ctl && ctl.kind !== "any" && !(ctl.kind === "array" && ctl.items.length === 0))
-          throw new Unsupported("control messages (cmsg)");
+        const wantsControl = ctl !== undefined && ctl.kind === "array" && ctl.items.length > 0;
+        if (ctl && ctl.kind !== "any" && ctl.kind !== "array") throw new Unsupported("msg_control");
+        if (c.name === "sendmsg" && wantsControl) throw new Unsupported("control messages (cmsg) to send");
         const msg: MsgHdr = { iov: iovOf(m), name: null, flags: 0 };
+        // a script that expects control messages gives recvmsg a control buffer
+        if (wantsControl) msg.control = [];
         const flags = intArg(a[2], "flags");
         if (c.name === "sendmsg") return { ret: sys.sendmsg(fd(), msg, flags) };
         return {
           ret: sys.recvmsg(fd(), msg, flags),
-          out: (r) =>
-            r < 0
-              ? undefined
-              : {
-                  1: {
-                    kind: "struct",
-                    fields: [{ name: "msg_flags", args: null, value: int(msg.flags ?? 0) }],
-                  },
-                },
+          out: (r) => {
+            if (r < 0) return undefined;
+            // the script's inputs (msg_name, msg_iov) are echoed; msg_flags and msg_control are the call's
+            const fields: StructField[] = m.fields.filter(
+              (f) => f.name !== "msg_flags" && f.name !== "msg_control",
+            );
+            fields.push({ name: "msg_flags", args: null, value: int(msg.flags ?? 0) });
+            if (msg.control) fields.push({ name: "msg_control", args: null, value: cmsgArray(msg.control) });
+            return { 1: { kind: "struct", fields } };
+          },
         };
       }
       case "close":

@@ -39,6 +39,8 @@ export class InetSock extends Sock {
   rport = 0;
   bindOwner: BindOwner | undefined;
   tcp: TcpConn | undefined;
+  /** TCP_INQ: recvmsg reports the bytes left to read (TCP_CM_INQ). */
+  recvmsgInq = false;
   /** Core epitem cells watching this socket (the RX fast path runs their callbacks), or null. */
   coreEpitems: Set<number> | null = null;
   listen: ListenEntry | undefined;

@@ -32,7 +32,9 @@ import {
   SS_CONNECTED,
   SS_CONNECTING,
   SS_UNCONNECTED,
+  TCP_CM_INQ,
   TCP_CORK,
+  TCP_INQ,
   TCP_KEEPCNT,
   TCP_KEEPIDLE,
   TCP_KEEPINTVL,
@@ -64,7 +66,7 @@ import type { SysResult } from "../../kernel/file.js";
 import { copyFromIov } from "../../kernel/iov.js";
 import type { Process } from "../../kernel/process.js";
 import { SOCK_RCVBUF_LOCK } from "../../kernel/sock.js";
-import type { MsgHdr, ProtoOps, SockAddr, Socket } from "../../kernel/socket.js";
+import { type MsgHdr, type ProtoOps, putCmsg, type SockAddr, type Socket } from "../../kernel/socket.js";
 import type { OptOut, OptVal } from "../../kernel/sockopt.js";
 import { blockOn, type WaitOn } from "../../kernel/wait.js";
 import { WAKE_CORE_LINKED } from "../../kernel/waitqueue.js";
@@ -519,13 +521,31 @@ function tcpRecvmsg(sock: Socket, msg: MsgHdr, len: number, flags: number, task:
     slept = true;
     return sk.readWait;
   };
-  return blockOn(
+  const r = blockOn(
     task,
     sk.rcvTimeo((flags & MSG_DONTWAIT) !== 0),
     step,
     () => copied || -EAGAIN,
     () => copied || -EINTR,
   );
+  if (!sk.recvmsgInq) return r;
+  // TCP_INQ: with any result that is not an error, the bytes left to read (Linux tcp_recvmsg)
+  const inq = (n: number): number => {
+    if (n >= 0) putCmsg(msg, SOL_TCP, TCP_CM_INQ, tcpInqHint(sk));
+    return n;
+  };
+  return typeof r === "number" ? inq(r) : r.then(inq);
+}
+
+/**
+ * Linux tcp_inq_hint(): rcv_nxt - copied_seq, the bytes received and not yet read; once the peer's
+ * FIN is in, at least 1, so a reader knows to read on (and get its 0).
+ */
+function tcpInqHint(sk: InetSock): number {
+  const conn = sk.tcp;
+  if (!conn) return 0;
+  const fin = conn.sk.rcvShutdown && !conn.sk.userRcvShutdown ? 1 : 0;
+  return conn.rcvBytes + fin;
 }
 
 // ---- poll / ioctl / shutdown / release -----------------------------------------------------------
@@ -715,6 +735,10 @@ function tcpSetsockopt(sock: Socket, level: number, optname: number, optval: Opt
     case TCP_QUICKACK:
       if (sk.tcp) sk.tcp.sk.setQuickack(val !== 0);
       return 0;
+    case TCP_INQ:
+      if (val < 0 || val > 1) return -EINVAL;
+      sk.recvmsgInq = val === 1;
+      return 0;
     default:
       return -ENOPROTOOPT;
   }
@@ -819,6 +843,9 @@ function tcpGetsockopt(sock: Socket, level: number, optname: number, out: OptOut
       return 0;
     case TCP_WINDOW_CLAMP:
       out.value = sk.tcp ? sk.tcp.sk.windowClamp : sk.windowClamp;
+      return 0;
+    case TCP_INQ:
+      out.value = sk.recvmsgInq ? 1 : 0;
       return 0;
     default:
       return -ENOPROTOOPT;
