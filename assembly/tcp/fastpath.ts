@@ -1,7 +1,8 @@
 // The batch RX fast path (Linux: net_rx_action -> napi_poll -> ... -> tcp_v4_rcv -> tcp_rcv_established,
 // its header-prediction branch). One call takes up to `budget` frames off a device ring and, per
 // frame: dissects and verifies every layer (wire/frame.ts: lengths, IPv4 header checksum, TCP/UDP
-// checksum with the pseudo-header), drops bad frames with their reason, looks the 4-tuple up in the
+// checksum with the pseudo-header), drops bad frames with their reason (also frames for another
+// MAC, and martians off a wire: ip_route_input_slow's checks), looks the 4-tuple up in the
 // established table, and, when the segment is what the socket predicted - in-order data, ACK and
 // window unchanged, timestamps in their aligned place and not older than ts_recent - pulls the skb to
 // its payload and links it onto the socket's receive queue. Everything else goes to the host's TCP
@@ -18,7 +19,7 @@
 //   - The per-segment accounting Linux does after queueing (tcp_event_data_recv: ATO, rcv_mss, window
 //     growth; __tcp_ack_snd_check) runs on the host as it replays the batch's events in order, with
 //     no allocation and no call back into the core, so ACKs leave exactly as they would from the slow
-//     path (tcp/conn.ts, TcpSock.rcvPredicted).
+//     path (src/net/stack.ts rxBatch, src/net/tcp/sock.ts TcpSock.rcvPredicted).
 //   - Within a batch ts_recent advances with every predicted segment (stricter than Linux, which
 //     stores it only when rcv_nxt == rcv_wup): an older timestamp later in the batch goes to the host.
 // Once a socket's segment went to the host in a batch, its later segments in that batch do too, so the
