@@ -229,9 +229,20 @@ export class NetStack {
    * once, as are the eventpolls whose epitems the core linked. Returns the frames taken.
    */
   rxBatch(dev: NetDevice, budget: number): number {
+    // A budget above what one call takes (RX_BUDGET_MAX) is spent in several calls.
+    let done = 0;
+    while (done < budget) {
+      const want = Math.min(budget - done, L.RX_BUDGET_MAX);
+      const n = this.rxBatchOnce(dev, want);
+      done += n;
+      if (n < want) break;
+    }
+    return done;
+  }
+
+  private rxBatchOnce(dev: NetDevice, b: number): number {
     const core = this.core;
     const x = core.x;
-    const b = Math.min(budget, L.RX_BUDGET_MAX);
     const out = this.rxbAddr;
     const n = x.rxBatch(dev.ring, b, this.rxPredict ? this.tcp.flows.ptr : 0, dev.rxdev, out);
     if (n < 0) throw new Error(`wirestack: rxBatch refused its arguments (${n})`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AF_INET, SOCK_DGRAM } from "../../src/kernel/constants.js";
+import { AF_INET, SO_RCVBUF, SOCK_DGRAM, SOL_SOCKET } from "../../src/kernel/constants.js";
 import { expectNoLeaks } from "../helpers/leaks.js";
 import { newWorld } from "../helpers/world.js";
 
@@ -82,5 +82,39 @@ describe("a switched LAN and NAPI devices", () => {
     expect(st.rx_packets).toBeGreaterThanOrEqual(200);
     expect(st.interrupts).toBeLessThan(10); // one per burst, not per frame
     expect(st.budget_exhausted).toBeGreaterThanOrEqual(2); // 199 frames / budget 64: polled again without an IRQ
+  });
+
+  it("NAPI: a budget above one core call's maximum (RX_BUDGET_MAX) is spent in one poll round", async () => {
+    const world = await newWorld(4);
+    const a = world.addHost("a");
+    const b = world.addHost("b");
+    world.cable(a, "10.2.0.1/24", b, "10.2.0.2/24", { bandwidth: 0, latencyNs: 1000 });
+    const eth = b.net.device("eth0");
+    eth.budget = 400; // above RX_BUDGET_MAX (256)
+    let received = 0;
+    const r = b.spawn("sink", async (sys) => {
+      const s = sys.socket(AF_INET, SOCK_DGRAM, 0);
+      sys.setsockopt(s, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+      sys.bind(s, { family: AF_INET, addr: "0.0.0.0", port: 9 });
+      const buf = new Uint8Array(64);
+      while (received < 300) {
+        await sys.recv(s, buf);
+        received++;
+      }
+      await sys.close(s);
+    });
+    const w = a.spawn("burst", async (sys) => {
+      const s = sys.socket(AF_INET, SOCK_DGRAM, 0);
+      await sys.sendto(s, new Uint8Array(1), 0, { family: AF_INET, addr: "10.2.0.2", port: 9 }); // resolves ARP
+      await sys.nanosleep(1_000_000);
+      const polls = eth.stats.polls;
+      for (let i = 1; i < 300; i++)
+        sys.raw.sendto(s, new Uint8Array(10), 0, { family: AF_INET, addr: "10.2.0.2", port: 9 });
+      await sys.nanosleep(1_000_000);
+      expect(eth.stats.polls - polls).toBe(1); // 299 frames, one round of budget 400
+      await sys.close(s);
+    });
+    expect(await world.wait(r, w)).toEqual([0, 0]);
+    expect(received).toBe(300);
   });
 });
