@@ -18,6 +18,7 @@ import { FLOWKEY_SIZE } from "../../src/generated/layout.js";
 import { loadCore } from "../../src/node.js";
 import { EhashTwin } from "../../src/twin/flow.js";
 import type { BenchCase, Suite } from "../harness.js";
+import { xorshift } from "../rng.js";
 
 const SIZES: [string, number][] = [
   ["1k", 1_000],
@@ -37,16 +38,6 @@ interface Keys {
   daddr: Uint32Array;
   dport: Uint16Array;
   ptr: number;
-}
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
 }
 
 function newKeys(n: number): Keys {

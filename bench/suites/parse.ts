@@ -26,20 +26,10 @@ import { parseFrameAt } from "../../src/twin/wire/frame.js";
 import { ipv4Emit } from "../../src/twin/wire/ipv4.js";
 import { tcpChecksumFill, tcpEmit } from "../../src/twin/wire/tcp.js";
 import type { BenchCase, Suite } from "../harness.js";
+import { xorshift } from "../rng.js";
 
 const FRAME_LEN = 64;
 const BATCH = FRAME_OUT_MAX; // 256
-
-/** Deterministic 32-bit values (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 /**
  * `count` different valid 64-byte frames, back to back: Ethernet, IPv4 (20 bytes), TCP with no
@@ -48,7 +38,7 @@ function rng(seed: number): () => number {
 export function benchFrames(count: number): Uint8Array {
   const out = new Uint8Array(count * FRAME_LEN);
   const dv = new DataView(out.buffer);
-  const r = rng(0x5eed);
+  const r = xorshift(0x5eed);
   for (let i = 0; i < count; i++) {
     const base = i * FRAME_LEN;
     const eth = Object.assign(new EthRepr(), {

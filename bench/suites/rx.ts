@@ -31,6 +31,7 @@ import { ethernetEmit } from "../../src/twin/wire/ethernet.js";
 import { ipv4Emit } from "../../src/twin/wire/ipv4.js";
 import { tcpChecksumFill, tcpEmit } from "../../src/twin/wire/tcp.js";
 import type { BenchCase, Suite } from "../harness.js";
+import { xorshift } from "../rng.js";
 
 const CASES: [string, number][] = [
   ["64B", 10_000],
@@ -62,16 +63,6 @@ const RCVQ_BYTES_W = (L.TSK_RCVQ + L.SKBQ_BYTES) >>> 2;
 const RCV_NXT_W = L.TSK_RCV_NXT >>> 2;
 
 export let sink = 0;
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 type Frames = ReturnType<typeof buildFrames>;
 
