@@ -24,7 +24,9 @@ export class CoreAbortError extends Error {
 /**
  * One instance of the core and the host's views of its memory. Views are re-derived whenever
  * `memory.grow` has replaced the buffer: read them through `u8` / `u32` / `dv`, never cache them
- * across a call that may grow memory (coreInit, arenaAlloc, table growth).
+ * across a call that may grow memory (coreInit, arenaAlloc, table growth). The memory is not shared,
+ * so growing detaches the old buffer and its views read as empty: the getters test that (a field
+ * read) instead of asking `memory.buffer` (an API call) on every access of a hot path.
  */
 export class Core {
   readonly x: WasmExports;
@@ -54,19 +56,19 @@ export class Core {
   }
 
   get u8(): Uint8Array {
-    if (this.x.memory.buffer !== this.buf) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh();
     return this._u8;
   }
   get u16(): Uint16Array {
-    if (this.x.memory.buffer !== this.buf) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh();
     return this._u16;
   }
   get u32(): Uint32Array {
-    if (this.x.memory.buffer !== this.buf) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh();
     return this._u32;
   }
   get dv(): DataView {
-    if (this.x.memory.buffer !== this.buf) this.refresh();
+    if (this._u8.byteLength === 0) this.refresh();
     return this._dv;
   }
 
