@@ -620,12 +620,13 @@ export const EPCB_EWAKE: u32 = 4; // counts as a wakeup for the wait queue's exc
 //     (end of input, each transmit, each state change); rxBatch advances rcv_nxt and ts_recent as
 //     it queues, and the host's replay of the batch catches its own copy up (tcp/conn.ts).
 //   id: the host's handle of the connection. wake: the next TSK on this batch's wake list (0 = not
-//     on it; rxBatch empties the list before it returns). epi: the first epitem watching this socket (linked through EPC_WNEXT): the epoll
-//     callbacks rxBatch runs. flags: TSKF_*. segs / bytes: fast-path segments and payload bytes
-//     this batch. kind: TSK_KIND_LIVE or TSK_KIND_FREE, so a stray address is refused.
+//     on it; rxBatch empties the list before it returns). epi: the first epitem watching this
+//     socket (linked through EPC_WNEXT): the epoll callbacks rxBatch runs. flags: TSKF_*. segs:
+//     fast-path segments this batch. bytes: reserved, always 0 (RXB_FBYTES has the batch's payload
+//     bytes). kind: TSK_KIND_LIVE or TSK_KIND_FREE, so a stray address is refused.
 // Ownership: the host writes pred .. id between batches, and epi through tskWatch / tskUnwatch;
-// rxBatch writes rcvq, rcv_nxt, ts_recent, and uses wake, flags (TSKF_SLOW), segs and bytes within
-// one call.
+// rxBatch writes rcvq, rcv_nxt, ts_recent, and uses wake, flags (TSKF_SLOW) and segs within one
+// call.
 export const TSK_SIZE: u32 = 96;
 export const TSK_RCVQ: u32 = 0;
 export const TSK_PRED: u32 = 24;
@@ -640,7 +641,7 @@ export const TSK_WAKE: u32 = 56;
 export const TSK_EPI: u32 = 60;
 export const TSK_FLAGS: u32 = 64;
 export const TSK_SEGS: u32 = 68;
-export const TSK_BYTES: u32 = 72;
+export const TSK_BYTES: u32 = 72; // reserved, 0
 export const TSK_KIND: u32 = 76;
 export const TSK_KIND_LIVE: u32 = 0x5453_4b31; // "TSK1"
 export const TSK_KIND_FREE: u32 = 0x5453_4b46; // "TSKF"

@@ -39,7 +39,7 @@ import {
   RXB_HDR_SIZE, RXB_NEPW, RXB_NEV, RXB_NWAKE, RXB_SLOW, RXDEV_ETHER, RXDEV_KIND, RXDEV_LOOPBACK, RXDEV_MAC, RXDEV_TUN,
   RXE_DROP, RXE_ECN, RXE_FAST, RXE_KIND, RXE_LEN, RXE_PSH, RXE_SIZE, RXE_SKB, RXE_SLOW, RXE_TSK,
   RXE_TSVAL, SKB_DATA, SKB_HEAD, SKB_LIST, SKB_MAC_HDR, SKB_NET_HDR, SKB_TAIL, SKB_TRANS_HDR, SKBQ_BYTES, TCP_ACK,
-  TCP_DPORT, TCP_SEQ, TCP_SPORT, TSK_BYTES, TSK_CHUNK, TSK_EPI, TSK_FLAGS, TSK_ID, TSK_KIND,
+  TCP_DPORT, TCP_SEQ, TCP_SPORT, TSK_CHUNK, TSK_EPI, TSK_FLAGS, TSK_ID, TSK_KIND,
   TSK_KIND_FREE, TSK_KIND_LIVE, TSK_PRED, TSK_RCV_NXT, TSK_RCV_WND, TSK_RCV_WUP, TSK_RCVBUF, TSK_RCVQ,
   TSK_SEGS, TSK_SIZE, TSK_SND_UNA, TSK_TS_RECENT, TSK_WAKE, TSK_WAKE_END, TSKF_SLOW, TSKF_TS,
 } from "../memory";
@@ -396,7 +396,6 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     const tsval = load<u32>(t + TSK_FLAGS) & TSKF_TS ? be32(th + 24) : 0;
     if (load<u32>(t + TSK_FLAGS) & TSKF_TS) store<u32>(t + TSK_TS_RECENT, tsval);
     store<u32>(t + TSK_SEGS, load<u32>(t + TSK_SEGS) + 1);
-    store<u32>(t + TSK_BYTES, load<u32>(t + TSK_BYTES) + plen);
     wakeLink(t);
     store<u8>(ev + RXE_KIND, <u8>RXE_FAST);
     store<u8>(ev + RXE_ECN, <u8>(load<u8>(f + FRAME_L3 + IPV4_TOS) & 3));
@@ -422,7 +421,6 @@ export function rxBatch(ring: u32, budget: u32, ehash: u32, dev: u32, out: u32):
     store<u32>(t + TSK_WAKE, 0);
     store<u32>(t + TSK_FLAGS, load<u32>(t + TSK_FLAGS) & ~TSKF_SLOW);
     store<u32>(t + TSK_SEGS, 0);
-    store<u32>(t + TSK_BYTES, 0);
     if (segs != 0 && nWake < budget) {
       store<u32>(wakes + nWake * 4, t);
       nWake++;

@@ -279,10 +279,11 @@ export class NetStack {
       }
     }
     if (fast > 0) {
-      // ip_rcv / ip_local_deliver / tcp_v4_rcv counted what the core delivered
+      // ip_rcv / ip_local_deliver / tcp_v4_rcv / tcp_rcv_established counted what the core delivered
       this.snmp.inc("Ip", "InReceives", fast);
       this.snmp.inc("Ip", "InDelivers", fast);
       this.snmp.inc("Tcp", "InSegs", fast);
+      this.snmp.inc("TcpExt", "TCPHPHits", fast);
     }
     u32 = core.u32;
     const nwake = u32[(out + L.RXB_NWAKE) >>> 2];

@@ -278,7 +278,6 @@ export class RxTwin {
       const tsval = ts ? dv.getUint32(th + 24) : 0;
       if (ts) u32[(t + L.TSK_TS_RECENT) >>> 2] = tsval;
       u32[(t + L.TSK_SEGS) >>> 2] += 1;
-      u32[(t + L.TSK_BYTES) >>> 2] += plen;
       wakeLink(u32, t, wake);
       u8[ev + L.RXE_KIND] = L.RXE_FAST;
       u8[ev + L.RXE_ECN] = f.ipv4.tos & 3;
@@ -305,7 +304,6 @@ export class RxTwin {
       u32[ti + (L.TSK_WAKE >>> 2)] = 0;
       u32[ti + (L.TSK_FLAGS >>> 2)] &= ~L.TSKF_SLOW;
       u32[ti + (L.TSK_SEGS >>> 2)] = 0;
-      u32[ti + (L.TSK_BYTES >>> 2)] = 0;
       if (segs !== 0 && nWake < budget) {
         u32[(wakes + nWake * 4) >>> 2] = t;
         nWake++;

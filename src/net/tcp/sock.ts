@@ -126,7 +126,6 @@ export type TcpCounter =
   | "TCPSackRecovery"
   | "TCPRenoRecovery"
   | "TCPChallengeACK"
-  | "TCPHPHits"
   | "TW";
 
 /** Errors a connection reports through sk_err (Linux errno names). */
@@ -1705,9 +1704,9 @@ export class TcpSock {
    * The host's half of a segment the core predicted and queued (Linux tcp_rcv_established, the
    * header-prediction branch for data): the core checked it is in order, acknowledges nothing new,
    * keeps the window, has a valid aligned timestamp, and linked its payload onto the receive queue.
-   * What is left is the accounting Linux does there, in the same order: ts_recent, the counters,
-   * rcv_nxt, tcp_event_data_recv, tcp_update_wl, and __tcp_ack_snd_check. No wake-up: the host wakes
-   * each socket once per batch.
+   * What is left is the accounting Linux does there, in the same order: ts_recent, the socket's
+   * counters, rcv_nxt, tcp_event_data_recv, tcp_update_wl, and __tcp_ack_snd_check. No wake-up and
+   * no MIB counts (TCPHPHits ...): the host wakes each socket and counts once per batch.
    */
   rcvPredicted(len: number, psh: boolean, tsval: number, ecn: number): void {
     this.segsIn++;
@@ -1723,7 +1722,6 @@ export class TcpSock {
         this.tsRecentStamp = now;
       }
     }
-    this.io.count?.("TCPHPHits");
     this.ecnCheckCe(ecn);
     const seq = this.rcvNxt;
     this.rcvNxt = seqAdd(this.rcvNxt, len);
